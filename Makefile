@@ -1,0 +1,42 @@
+# newsevents: `make run` and `make test` are all a fresh clone needs.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DATA   ?= ../shared/data
+INPUT  ?= seeds/*.txt
+OUT    ?= out
+MODEL_OUT ?= runs/tagger
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run test train train-smoke eval clean
+
+setup: $(VENV)/.installed
+
+# torch is installed first and pinned: the CPU build of 2.13.0 comes from local disk;
+# an unpinned torch would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+run: setup
+	$(PY) -m pipeline --input '$(INPUT)' --output $(OUT)
+
+test: setup
+	$(PY) -m pytest -q
+
+# Full training (CPU, about 70 minutes on 2 cores); writes $(MODEL_OUT).
+# The committed checkpoint was trained with exactly these flags.
+train: setup
+	$(PY) -m pipeline.tagger.train --data-dir $(DATA) --out $(MODEL_OUT) \
+	  --epochs 7 --patience 3 --max-minutes 68 --batch-size 32 \
+	  --frozen-layers 3 --frames-pool 10000 --frames-per-epoch 5000
+
+eval: setup
+	$(PY) -m pipeline.tagger.evaluate --data-dir $(DATA)
+
+clean:
+	rm -rf $(OUT) runs

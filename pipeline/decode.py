@@ -1,0 +1,155 @@
+"""Frames -> event rows: who did what to whom, with character offsets.
+
+One job: turn the tagger's word-level frames for one sentence into event dicts
+that match ``schemas.events`` (dates are left for ``resolve``). The mapping from
+PropBank to event data:
+
+* ``who``    — the argument whose function is ``PAG`` (proto-agent), else ARG0;
+* ``target`` — the ``GOL`` argument (recipient, hearer, entity warned or
+  threatened) when the frame has one, else the ``PPT`` patient;
+* ``object`` — the ``PPT`` argument when the target is the ``GOL`` one (the
+  weapons supplied, the content of a warning);
+* ``location`` — ARGM-LOC; ``date_text`` — the ARGM-TMP span;
+* ``negated`` — an ARGM-NEG argument; ``modality`` — the ARGM-MOD word, normalised
+  ("'ll" -> "will", "ca" -> "can").
+
+who/target/object drop one leading preposition ("from North Korea" -> "North
+Korea"): an analyst wants the party, and ``roles`` keeps every span as tagged.
+A predicate with no argument is not an event.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+
+import apache_beam as beam
+
+from pipeline.records import Sentence
+
+LEADING_PREPOSITIONS = {
+    "from", "to", "against", "with", "on", "at", "by", "for", "of", "about", "into",
+    "onto", "upon", "toward", "towards", "in", "over", "among", "between",
+}
+MODAL_FORMS = {
+    "'ll": "will", "wo": "will", "ll": "will", "ca": "can", "'d": "would", "shall": "shall",
+}
+FUTURE_MODALS = {"will", "shall"}
+
+
+def event_id(article_id: str, sentence_index: int, action_start: int) -> str:
+    """Deterministic: the same article text gives the same ids on every run."""
+    key = f"{article_id}\x1f{sentence_index}\x1f{action_start}".encode("utf-8")
+    return hashlib.sha1(key).hexdigest()[:16]
+
+
+def lemmatize(word: str, particles: Iterable[str] = ()) -> str:
+    """Verb lemma first (events are mostly verbs), then noun, then adjective."""
+    from lemminflect import getAllLemmas  # a lookup table: no model, no network
+
+    low = word.lower()
+    lemmas = getAllLemmas(low)
+    lemma = low
+    for upos in ("VERB", "NOUN", "ADJ", "AUX"):
+        if upos in lemmas:
+            lemma = lemmas[upos][0]
+            break
+    return " ".join([lemma, *[p.lower() for p in particles]])
+
+
+def _span(sent: Sentence, s: int, e: int) -> Tuple[str, int, int]:
+    start, end = sent.word_starts[s], sent.word_ends[e]
+    return sent.text[start - sent.start:end - sent.start], start, end
+
+
+def _party(sent: Sentence, arg) -> Tuple[Optional[str], Optional[int], Optional[int]]:
+    """The argument's span without one leading preposition."""
+    if arg is None:
+        return None, None, None
+    s = arg.start
+    if arg.end > s and sent.words[s].lower() in LEADING_PREPOSITIONS:
+        s += 1
+    return _span(sent, s, arg.end)
+
+
+def _modality(text: Optional[str]) -> Optional[str]:
+    if not text:
+        return None
+    w = text.lower().replace("\u2019", "'").split()[0]
+    return MODAL_FORMS.get(w, w)
+
+
+def _pick(args, *, function: Optional[str] = None, label: Optional[str] = None):
+    cands = [a for a in args if (function is None or a.function == function)
+             and (label is None or a.label == label)]
+    return max(cands, key=lambda a: a.score) if cands else None
+
+
+def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
+    """Event rows (without resolved dates) for one sentence's frames."""
+    rows: List[Dict] = []
+    for fr in frames.frames:
+        if not fr.arguments:
+            continue
+        v = list(fr.v_words)
+        action_start, action_end = sent.word_starts[v[0]], sent.word_ends[v[-1]]
+        contiguous = v == list(range(v[0], v[-1] + 1))
+        action = (sent.text[action_start - sent.start:action_end - sent.start] if contiguous
+                  else " ".join(sent.words[i] for i in v))
+        particles = [sent.words[i] for i in v if i != fr.pred_idx]
+        args = fr.arguments
+        who = _pick(args, function="PAG") or _pick(args, label="ARG0")
+        gol = _pick([a for a in args if a is not who], function="GOL")
+        ppt = _pick([a for a in args if a is not who], function="PPT")
+        target, obj = (gol, ppt) if gol is not None else (ppt, None)
+        loc = _pick(args, label="ARGM-LOC")
+        tmp = [a for a in args if a.label == "ARGM-TMP"]
+        mod = _pick(args, label="ARGM-MOD")
+        who_t, who_s, who_e = _party(sent, who)
+        tgt_t, tgt_s, tgt_e = _party(sent, target)
+        obj_t, obj_s, obj_e = _party(sent, obj)
+        loc_t, loc_s, loc_e = _span(sent, loc.start, loc.end) if loc else (None, None, None)
+        roles = []
+        for a in sorted(args, key=lambda a: a.start):
+            text, s, e = _span(sent, a.start, a.end)
+            roles.append({"label": a.label, "function": a.function, "text": text,
+                          "start": s, "end": e, "score": float(a.score)})
+        modality = _modality(_span(sent, mod.start, mod.end)[0]) if mod else None
+        confidence = fr.score * (sum(a.score for a in args) / len(args))
+        rows.append({
+            "event_id": event_id(sent.article_id, sent.sentence_index, action_start),
+            "article_id": sent.article_id,
+            "sentence_index": sent.sentence_index,
+            "sentence": sent.text,
+            "action": action,
+            "action_lemma": lemmatize(sent.words[fr.pred_idx], particles),
+            "action_start": action_start,
+            "action_end": action_end,
+            "negated": any(a.label == "ARGM-NEG" for a in args),
+            "modality": modality,
+            "who": who_t, "who_start": who_s, "who_end": who_e,
+            "target": tgt_t, "target_start": tgt_s, "target_end": tgt_e,
+            "object": obj_t, "object_start": obj_s, "object_end": obj_e,
+            "location": loc_t, "location_start": loc_s, "location_end": loc_e,
+            "roles": roles,
+            # every ARGM-TMP span, in order: ``resolve`` takes the first that is a date
+            "date_text": _span(sent, tmp[0].start, tmp[0].end)[0] if tmp else None,
+            "_date_candidates": [_span(sent, a.start, a.end)[0] for a in tmp],
+            "_tense": "future" if modality in FUTURE_MODALS else "past",
+            "date": None, "date_precision": None, "date_source": "none",
+            "confidence": float(confidence),
+            "model": model_name,
+        })
+    return rows
+
+
+class DecodeEvents(beam.PTransform):
+    """(Sentence, SentenceFrames) -> (article_id, event row) pairs, for ``resolve``."""
+
+    def __init__(self, model_name: str):
+        super().__init__()
+        self.model_name = model_name
+
+    def expand(self, pcoll):
+        name = self.model_name
+        return pcoll | "FramesToEvents" >> beam.FlatMap(
+            lambda sf: ((row["article_id"], row) for row in decode_sentence(sf[0], sf[1], name)))

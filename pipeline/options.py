@@ -1,0 +1,68 @@
+"""Our command-line flags, shared by the CLI and by anyone building the graph.
+
+Everything not listed here is handed to Beam untouched (``--runner``,
+``--direct_num_workers``, ``--temp_location`` ...), so the same command runs on the
+DirectRunner today and on Dataflow, Flink or Spark tomorrow.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import List, Optional
+
+from pipeline.tagger import CHECKPOINT_DIR
+
+DEFAULT_MAX_BYTES = 5_000_000
+
+
+def iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return n
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    inputs: List[str]
+    output: str
+    published: Optional[dt.date] = None
+    model: str = CHECKPOINT_DIR
+    max_bytes: int = DEFAULT_MAX_BYTES
+    device: str = "cpu"
+    threads: Optional[int] = None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", nargs="+", required=True, metavar="PATH_OR_GLOB",
+                        help="article files: .txt (optional <stem>.json sidecar), .jsonl, .html; "
+                             "globs are expanded by Beam's filesystems, so quote them")
+    parser.add_argument("--output", required=True, metavar="DIR",
+                        help="output folder: events/, articles/, dead_letters/ (Parquet)")
+    parser.add_argument("--published", type=iso_date, metavar="YYYY-MM-DD",
+                        help="publication date for articles that carry none (relative dates resolve "
+                             "against it)")
+    parser.add_argument("--model", default=CHECKPOINT_DIR, metavar="DIR",
+                        help="tagger model folder (default: the one shipped in pipeline/tagger/checkpoint)")
+    parser.add_argument("--max-bytes", type=positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
+                        help=f"articles larger than this are dead-lettered (default {DEFAULT_MAX_BYTES})")
+    parser.add_argument("--threads", type=positive_int, metavar="N",
+                        help="torch threads per worker (default: torch's choice)")
+
+
+def config_from(ns: argparse.Namespace) -> RunConfig:
+    return RunConfig(inputs=list(ns.input), output=os.path.abspath(ns.output) if "://" not in ns.output
+                     else ns.output, published=ns.published, model=ns.model,
+                     max_bytes=ns.max_bytes, threads=ns.threads)

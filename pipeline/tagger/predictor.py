@@ -1,0 +1,213 @@
+"""Batched inference: sentences of words in, frames out.
+
+The pipeline's ``infer`` step and ``make eval`` both call ``Predictor.predict``.
+It knows nothing of Beam: a list of word lists in, a list of ``SentenceFrames``
+out, in the same order.
+
+Decoding choices (measured in the model card):
+* a word is a predicate when the predicate head gives it p >= ``pred_threshold``;
+* role tags are decoded per predicate by Viterbi over the BIO-allowed transitions
+  (``I-X`` only after ``B-X``/``I-X``), with the predicate itself forced to ``B-V``,
+  so every span is well formed;
+* a numbered argument's function is the arg-max of the function head averaged over
+  the span's words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from . import labels as L
+from .model import EventTagger, resolve_backbone
+from .tokens import encode_words, load_tokenizer
+
+
+@dataclass(frozen=True)
+class Argument:
+    label: str  # folded role label: ARG0 ... ARGM-OTHER
+    start: int  # word index, inclusive
+    end: int  # word index, inclusive
+    score: float
+    function: Optional[str] = None  # PAG, PPT, GOL ... for numbered arguments
+
+
+@dataclass(frozen=True)
+class PredFrame:
+    pred_idx: int
+    score: float  # predicate probability
+    v_words: Tuple[int, ...]  # the predicate and its particles ("rule out")
+    arguments: Tuple[Argument, ...]
+    lemma: Optional[str] = None  # unknown to the tagger; the pipeline lemmatizes
+
+
+@dataclass(frozen=True)
+class Entity:
+    label: str  # PER | ORG | LOC
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SentenceFrames:
+    frames: Tuple[PredFrame, ...]
+    entities: Tuple[Entity, ...] = ()
+    covered: int = 0  # words inside the model window (the rest got no labels)
+
+
+def _transition_mask(tags: Sequence[str]) -> np.ndarray:
+    n = len(tags)
+    m = np.zeros((n, n), dtype=np.float32)
+    for i, a in enumerate(tags):
+        for j, b in enumerate(tags):
+            if not L.allowed_transition(a, b):
+                m[i, j] = -1e4
+    return m
+
+
+def viterbi(logp: np.ndarray, trans: np.ndarray, start_ok: np.ndarray) -> List[int]:
+    """Best tag path under hard BIO constraints. ``logp``: words x tags."""
+    n, t = logp.shape
+    score = logp[0] + start_ok
+    back = np.zeros((n, t), dtype=np.int64)
+    for i in range(1, n):
+        cand = score[:, None] + trans  # prev x cur
+        back[i] = cand.argmax(0)
+        score = cand.max(0) + logp[i]
+    path = [int(score.argmax())]
+    for i in range(n - 1, 0, -1):
+        path.append(int(back[i, path[-1]]))
+    return path[::-1]
+
+
+def bio_spans(tags: Sequence[str]) -> List[Tuple[str, int, int]]:
+    out, cur = [], None
+    for i, t in enumerate(list(tags) + ["O"]):
+        if cur and not (t.startswith("I-") and t[2:] == cur[0]):
+            out.append((cur[0], cur[1], i - 1))
+            cur = None
+        if t.startswith("B-") or (t.startswith("I-") and cur is None):
+            cur = (t[2:], i)
+    return out
+
+
+class Predictor:
+    def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
+                 pred_threshold: float = 0.5, batch_size: int = 32):
+        self.model = model.to(device).eval()
+        self.device = torch.device(device)
+        self.config = model.config
+        self.tokenizer = tokenizer or load_tokenizer(resolve_backbone(model.config.backbone))
+        self.pred_threshold = pred_threshold
+        self.batch_size = batch_size
+        self.bio = list(self.config.bio_tags)
+        self.trans = _transition_mask(self.bio)
+        self.start_ok = np.array([0.0 if not t.startswith("I-") else -1e4 for t in self.bio],
+                                 dtype=np.float32)
+        self.b_v = self.bio.index("B-V")
+        self.ner_trans = _transition_mask(self.config.ner_tags)
+        self.ner_start = np.array([0.0 if not t.startswith("I-") else -1e4
+                                   for t in self.config.ner_tags], dtype=np.float32)
+
+    @classmethod
+    def from_folder(cls, folder: str, device: str = "cpu", **kw) -> "Predictor":
+        return cls(EventTagger.load(folder, device=device), device=device, **kw)
+
+    @property
+    def name(self) -> str:
+        return f"{self.config.name}@{self.config.version}"
+
+    # ------------------------------------------------------------------ API
+
+    def predict(self, sentences: Sequence[Sequence[str]],
+                gold_predicates: Optional[Sequence[Sequence[int]]] = None) -> List[SentenceFrames]:
+        """Frames for each sentence. With ``gold_predicates`` (one list of word
+        indices per sentence) the predicate head is bypassed (evaluation)."""
+        out: List[Optional[SentenceFrames]] = [None] * len(sentences)
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        for k in range(0, len(order), self.batch_size):
+            idx = order[k:k + self.batch_size]
+            batch = [list(sentences[i]) for i in idx]
+            gold = [gold_predicates[i] for i in idx] if gold_predicates is not None else None
+            for i, res in zip(idx, self._predict_batch(batch, gold)):
+                out[i] = res
+        return out  # type: ignore[return-value]
+
+    @torch.inference_mode()
+    def _predict_batch(self, batch: List[List[str]], gold) -> List[SentenceFrames]:
+        results: List[SentenceFrames] = []
+        nonempty = [i for i, s in enumerate(batch) if s]
+        if not nonempty:
+            return [SentenceFrames(()) for _ in batch]
+        feats = encode_words(self.tokenizer, [batch[i] for i in nonempty], self.config.max_subwords)
+        feats = {k: v.to(self.device) for k, v in feats.items()}
+        words = self.model.encode(feats["input_ids"], feats["attention_mask"],
+                                  feats["word_index"], feats["word_mask"])
+        pred_logits, ner_logits = self.model.word_heads(words)
+        pred_p = torch.softmax(pred_logits.float(), -1)[..., 1].cpu().numpy()
+        ner_lp = torch.log_softmax(ner_logits.float(), -1).cpu().numpy()
+        mask = feats["word_mask"].cpu().numpy()
+
+        frame_sent, frame_pred = [], []
+        for r, i in enumerate(nonempty):
+            n = int(mask[r].sum())
+            if gold is not None:
+                preds = [p for p in gold[i] if p < len(batch[i]) and mask[r, p] > 0]
+            else:
+                preds = [p for p in range(len(batch[i])) if mask[r, p] > 0
+                         and pred_p[r, p] >= self.pred_threshold]
+            for p in preds:
+                frame_sent.append(r)
+                frame_pred.append(p)
+        frames_by_row: dict = {r: [] for r in range(len(nonempty))}
+        if frame_sent:
+            fs = torch.tensor(frame_sent, device=self.device)
+            fp = torch.tensor(frame_pred, device=self.device)
+            arg_logits, fn_logits = self.model.frame_heads(words, feats["word_mask"], fs, fp)
+            arg_lp = torch.log_softmax(arg_logits.float(), -1).cpu().numpy()
+            fn_lp = torch.log_softmax(fn_logits.float(), -1).cpu().numpy()
+            for k, (r, p) in enumerate(zip(frame_sent, frame_pred)):
+                n = len(batch[nonempty[r]])
+                cov = [w for w in range(n) if mask[r, w] > 0]
+                frames_by_row[r].append(self._decode_frame(arg_lp[k, :n], fn_lp[k, :n], p,
+                                                           float(pred_p[r, p]), cov))
+        for i, s in enumerate(batch):
+            if i not in nonempty:
+                results.append(SentenceFrames(()))
+                continue
+            r = nonempty.index(i)
+            n = len(s)
+            cov_n = int(mask[r, :n].sum())
+            ents = self._decode_entities(ner_lp[r, :cov_n]) if cov_n else ()
+            results.append(SentenceFrames(tuple(frames_by_row[r]), ents, cov_n))
+        return results
+
+    def _decode_frame(self, lp: np.ndarray, fn_lp: np.ndarray, p: int, pscore: float,
+                      covered: List[int]) -> PredFrame:
+        lp = lp.copy()
+        uncovered = np.ones(len(lp), dtype=bool)
+        uncovered[covered] = False
+        lp[uncovered] = -1e4
+        lp[uncovered, 0] = 0.0  # words past the window are "O"
+        lp[p] = -1e4
+        lp[p, self.b_v] = 0.0  # the predicate is the V
+        path = viterbi(lp, self.trans, self.start_ok)
+        tags = [self.bio[t] for t in path]
+        probs = np.exp(lp.max(-1))
+        args, v_words = [], {p}
+        for label, s, e in bio_spans(tags):
+            if label == "V":  # the predicate and its particles: "rule ... out"
+                v_words.update(range(s, e + 1))
+                continue
+            fn = None
+            if L.is_numbered(label):
+                fn = self.config.functions[int(fn_lp[s:e + 1].mean(0).argmax())]
+            args.append(Argument(label, s, e, float(probs[s:e + 1].mean()), fn))
+        return PredFrame(p, pscore, tuple(sorted(v_words)), tuple(args))
+
+    def _decode_entities(self, lp: np.ndarray) -> Tuple[Entity, ...]:
+        path = viterbi(lp, self.ner_trans, self.ner_start)
+        tags = [self.config.ner_tags[t] for t in path]
+        return tuple(Entity(lbl, s, e) for lbl, s, e in bio_spans(tags))

@@ -1,0 +1,293 @@
+"""Parquet sinks: the events, articles and dead_letters tables.
+
+Every table is written to ``<output_dir>/<table>/part-SSSSS-of-NNNNN.parquet``
+with the schema from :mod:`schemas` (column descriptions included, as field
+metadata). Rows are put in a deterministic order before writing, so that a
+re-run over the same input produces byte-for-byte the same rows in the same
+files:
+
+* all rows of a table are gathered in one place (``CombineGlobally(ToList)``,
+  which also yields ``[]`` for an empty PCollection, so an empty table still
+  gets a valid Parquet file carrying the schema);
+* they are sorted by the table's sort key, ties broken by the row's canonical
+  JSON form;
+* they are turned into ``pyarrow.Table`` batch(es) and written with
+  ``WriteToParquetBatched``, which writes each batch as it is, in order.
+
+With the default ``num_shards=1`` the whole table is one file in sorted order.
+With ``num_shards > 1`` the sorted rows are cut into ``num_shards`` contiguous
+chunks, one per file, but Beam decides which chunk lands in which file name, so
+only the union of the files (not each file) is deterministic.
+
+Gathering all rows on one worker is a deliberate trade-off: the tables are
+small (a few hundred bytes per event) and determinism matters more here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import posixpath
+import re
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.parquetio import WriteToParquetBatched
+
+import schemas
+
+_LOG = logging.getLogger(__name__)
+
+SHARD_NAME_TEMPLATE = "-SSSSS-of-NNNNN"
+FILE_PREFIX = "part"
+FILE_SUFFIX = ".parquet"
+#: Matches the base name of a part file this module writes.
+PART_FILE_RE = re.compile(r"^part-(\d{5})-of-(\d{5})\.parquet$")
+
+SortKey = Callable[[Mapping[str, Any]], tuple]
+
+#: Sort key of each table's rows.
+SORT_KEYS: Dict[str, SortKey] = {
+    "events": lambda r: (
+        r.get("article_id"),
+        r.get("sentence_index"),
+        r.get("action_start"),
+    ),
+    "articles": lambda r: (r.get("article_id"), r.get("source")),
+    "dead_letters": lambda r: (r.get("source"), r.get("stage"), r.get("reason")),
+}
+
+#: The tables :class:`WriteOutputs` writes, with their schemas.
+TABLES: Dict[str, pa.Schema] = dict(schemas.TABLES)
+
+
+def _none_safe(key: tuple) -> tuple:
+    """Make a tuple sortable when some items are None (None sorts first)."""
+    return tuple((0, 0) if v is None else (1, v) for v in key)
+
+
+def _canonical(row: Mapping[str, Any]) -> str:
+    """A stable text form of a row, used to break sort-key ties."""
+    return json.dumps(row, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def sort_rows(
+    rows: Iterable[Mapping[str, Any]], sort_key: Optional[SortKey] = None
+) -> List[Mapping[str, Any]]:
+    """Rows in a total, deterministic order: by ``sort_key`` (None-safe), then
+    by the row's canonical JSON form."""
+    if sort_key is None:
+        return sorted(rows, key=_canonical)
+    return sorted(rows, key=lambda r: (_none_safe(tuple(sort_key(r))), _canonical(r)))
+
+
+def rows_to_table(
+    rows: List[Mapping[str, Any]], schema: pa.Schema, table: str = ""
+) -> pa.Table:
+    """Build a ``pa.Table`` from dict rows, checking them against ``schema``.
+
+    Raises ``ValueError`` for a key that is not a column (pyarrow would drop
+    it silently) and for a null in a non-nullable top-level column (pyarrow
+    would only fail later, inside the Parquet writer). Missing keys are nulls.
+    """
+    names = set(schema.names)
+    for row in rows:
+        unknown = set(row) - names
+        if unknown:
+            raise ValueError(
+                f"{table or 'table'}: unknown column(s) {sorted(unknown)} in "
+                f"row {_canonical(row)[:300]}"
+            )
+    result = pa.Table.from_pylist(list(rows), schema=schema)
+    for f in schema:
+        if not f.nullable and result.column(f.name).null_count:
+            col = result.column(f.name)
+            bad = next(i for i, v in enumerate(col.is_null().to_pylist()) if v)
+            raise ValueError(
+                f"{table or 'table'}: column {f.name!r} is not nullable but is "
+                f"null (or missing) in row {_canonical(rows[bad])[:300]}"
+            )
+    return result
+
+
+def _split(rows: List[Any], n: int) -> List[List[Any]]:
+    """``rows`` cut into ``n`` contiguous chunks of near-equal size."""
+    size, extra = divmod(len(rows), n)
+    chunks, start = [], 0
+    for i in range(n):
+        end = start + size + (1 if i < extra else 0)
+        chunks.append(rows[start:end])
+        start = end
+    return chunks
+
+
+def _remove_stale_parts(_, written: List[str], table_dir: str) -> List[str]:
+    """Delete part files in ``table_dir`` that this run did not write (left by
+    an earlier run with another ``num_shards``); return the written paths."""
+    keep = {posixpath.normpath(p) for p in written}
+    pattern = FileSystems.join(table_dir, f"{FILE_PREFIX}-*{FILE_SUFFIX}")
+    stale = []
+    for match in FileSystems.match([pattern]):
+        for meta in match.metadata_list:
+            base = posixpath.basename(meta.path)
+            if PART_FILE_RE.match(base) and posixpath.normpath(meta.path) not in keep:
+                stale.append(meta.path)
+    if stale:
+        _LOG.warning(
+            "Deleting %d stale part file(s) in %s: %s",
+            len(stale),
+            table_dir,
+            sorted(stale),
+        )
+        FileSystems.delete(stale)
+    return sorted(written)
+
+
+class WriteTable(beam.PTransform):
+    """Write a PCollection of row dicts as one Parquet table.
+
+    Files: ``<output_dir>/<table>/part-SSSSS-of-NNNNN.parquet``. Rows are
+    sorted by ``sort_key`` (default: the table's key in :data:`SORT_KEYS`, or
+    the rows' canonical form for an unknown table). An empty PCollection still
+    yields a valid, empty Parquet file with ``schema``. Part files of the table
+    that this run did not produce (e.g. from a run with another ``num_shards``)
+    are deleted, so the folder holds exactly this run's output.
+
+    Output: a PCollection of the written file paths.
+    """
+
+    def __init__(
+        self,
+        output_dir: str,
+        table: str,
+        schema: pa.Schema,
+        num_shards: int = 1,
+        sort_key: Optional[SortKey] = None,
+        codec: str = "snappy",
+    ):
+        super().__init__()
+        if num_shards < 1:
+            raise ValueError(
+                "num_shards must be >= 1 (a fixed shard count "
+                "keeps file names and row order deterministic)"
+            )
+        self.output_dir = output_dir
+        self.table = table
+        self.schema = schema
+        self.num_shards = num_shards
+        self.sort_key = sort_key if sort_key is not None else SORT_KEYS.get(table)
+        self.codec = codec
+
+    @property
+    def table_dir(self) -> str:
+        return FileSystems.join(self.output_dir, self.table)
+
+    def expand(self, pcoll):
+        schema, sort_key, table = self.schema, self.sort_key, self.table
+        num_shards = self.num_shards
+
+        def to_tables(rows):
+            ordered = sort_rows(rows, sort_key)
+            return [
+                rows_to_table(chunk, schema, table)
+                for chunk in _split(ordered, num_shards)
+            ]
+
+        written = (
+            pcoll
+            | "Gather" >> beam.combiners.ToList()
+            | "SortToArrow" >> beam.FlatMap(to_tables)
+            | "WriteParquet"
+            >> WriteToParquetBatched(
+                FileSystems.join(self.table_dir, FILE_PREFIX),
+                schema=schema,
+                codec=self.codec,
+                # "element" as the list item name, as the Parquet spec says;
+                # the schemas name their list items that way too.
+                use_compliant_nested_type=True,
+                file_name_suffix=FILE_SUFFIX,
+                num_shards=num_shards,
+                shard_name_template=SHARD_NAME_TEMPLATE,
+            )
+        )
+        return (
+            pcoll.pipeline
+            | "Once" >> beam.Create([None])
+            | "RemoveStaleParts"
+            >> beam.Map(
+                _remove_stale_parts, beam.pvalue.AsList(written), self.table_dir
+            )
+        )
+
+
+class WriteOutputs(beam.PTransform):
+    """Write the pipeline's three tables under ``output_dir``.
+
+    Input: a dict ``{"events": pcoll, "articles": pcoll, "dead_letters":
+    pcoll}`` of row-dict PCollections. A table missing from the dict is
+    written empty, so every run leaves all three tables. Output: a dict of
+    table name to a PCollection holding the list of written file paths.
+    """
+
+    def __init__(self, output_dir: str, num_shards: int = 1):
+        super().__init__()
+        self.output_dir = output_dir
+        self.num_shards = num_shards
+
+    def expand(self, pcolls):
+        unknown = set(pcolls) - set(TABLES)
+        if unknown:
+            raise ValueError(
+                f"unknown table(s) {sorted(unknown)}; expected " f"{sorted(TABLES)}"
+            )
+        if not pcolls:
+            raise ValueError("WriteOutputs needs at least one PCollection")
+        pipeline = next(iter(pcolls.values())).pipeline
+        results = {}
+        for name, schema in TABLES.items():
+            pcoll = pcolls.get(name)
+            if pcoll is None:
+                pcoll = pipeline | f"Empty_{name}" >> beam.Create([])
+            results[name] = pcoll | f"Write_{name}" >> WriteTable(
+                self.output_dir,
+                name,
+                schema,
+                num_shards=self.num_shards,
+                sort_key=SORT_KEYS[name],
+            )
+        return results
+
+
+def part_files(output_dir: str, table: str) -> List[str]:
+    """Paths of the table's part files, sorted by name."""
+    pattern = FileSystems.join(output_dir, table, f"{FILE_PREFIX}-*{FILE_SUFFIX}")
+    paths = [
+        m.path
+        for r in FileSystems.match([pattern])
+        for m in r.metadata_list
+        if PART_FILE_RE.match(posixpath.basename(m.path))
+    ]
+    return sorted(paths)
+
+
+def read_table(output_dir: str, table: str) -> pa.Table:
+    """Read all part files of ``<output_dir>/<table>/`` into one table, in file
+    name order (so, with one shard, in the written, sorted order).
+
+    The schema is the one stored in the files, field descriptions included.
+    Raises ``FileNotFoundError`` when the table has no part file.
+    """
+    paths = part_files(output_dir, table)
+    if not paths:
+        raise FileNotFoundError(
+            f"no {FILE_PREFIX}-*{FILE_SUFFIX} files in "
+            f"{FileSystems.join(output_dir, table)}"
+        )
+    tables = []
+    for path in paths:
+        with FileSystems.open(path) as f:
+            tables.append(pq.read_table(f))
+    return pa.concat_tables(tables)

@@ -1,0 +1,326 @@
+"""pipeline.decode: hand-built frames over real sentences with article offsets."""
+import datetime as dt
+import re
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing import test_pipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.decode import DecodeEvents, decode_sentence, event_id, lemmatize
+from pipeline.records import Sentence
+from pipeline.resolve import resolve_event_date
+from pipeline.tagger.predictor import Argument, Entity, PredFrame, SentenceFrames
+from pipeline.write import rows_to_table
+from schemas.events import SCHEMA as EVENTS_SCHEMA
+
+MODEL = "tagger@test"
+PUB = dt.date(2024, 6, 20)
+
+# "won't" -> wo + n't, "can't" -> ca + n't, "They'll" -> They + 'll, "." apart.
+_TOKEN_RE = re.compile(r"\w+(?=n't)|n't|'\w+|\w+|[^\w\s]")
+
+
+def make_sentence(article_id, text, index, start, end):
+    """A Sentence for ``text[start:end]`` with word offsets into the article text."""
+    sub = text[start:end]
+    ms = list(_TOKEN_RE.finditer(sub))
+    return Sentence(
+        article_id=article_id, sentence_index=index, start=start, end=end, text=sub,
+        words=tuple(m.group() for m in ms),
+        word_starts=tuple(start + m.start() for m in ms),
+        word_ends=tuple(start + m.end() for m in ms))
+
+
+def sentences_of(article_id, text):
+    """Split an article on sentence-final punctuation; keep article offsets."""
+    out = []
+    for i, m in enumerate(re.finditer(r"[^.!?]+[.!?]", text)):
+        s = m.start() + (len(m.group()) - len(m.group().lstrip()))
+        out.append(make_sentence(article_id, text, i, s, m.end()))
+    return out
+
+
+def word_span(sent, phrase):
+    """(first, last) word indices of ``phrase`` (a run of words) in the sentence."""
+    target = tuple(_TOKEN_RE.findall(phrase))
+    n = len(target)
+    for i in range(len(sent.words) - n + 1):
+        if sent.words[i:i + n] == target:
+            return i, i + n - 1
+    raise AssertionError(f"{phrase!r} not in {sent.words}")
+
+
+def arg(sent, label, phrase, function=None, score=0.9):
+    s, e = word_span(sent, phrase)
+    return Argument(label, s, e, score, function)
+
+
+def frame(sent, verb, args, v_words=None, score=0.95):
+    i = sent.words.index(verb)
+    return PredFrame(pred_idx=i, score=score, v_words=v_words or (i,), arguments=tuple(args))
+
+
+def assert_offsets(row, text):
+    """Every *_start/*_end pair slices the article text to its field's value."""
+    assert text[row["action_start"]:row["action_end"]] == row["action"]
+    for f in ("who", "target", "object", "location"):
+        if row[f] is None:
+            assert row[f + "_start"] is None and row[f + "_end"] is None
+        else:
+            assert text[row[f + "_start"]:row[f + "_end"]] == row[f], f
+    for r in row["roles"]:
+        assert text[r["start"]:r["end"]] == r["text"]
+    sent_start = row["action_start"] - row["sentence"].find(row["action"])
+    assert text[sent_start:sent_start + len(row["sentence"])] == row["sentence"]
+
+
+def text_of(text, start, end):
+    return text[start:end]
+
+
+def assert_schema_ok(rows):
+    resolved = [resolve_event_date(r, PUB) for r in rows]
+    for r in resolved:
+        assert not any(k.startswith("_") for k in r)
+    table = rows_to_table(resolved, EVENTS_SCHEMA, "events")
+    assert table.num_rows == len(rows)
+
+
+# --------------------------------------------------------------------- fixtures
+
+WARN_TEXT = ("Pyongyang said on Thursday that talks had stalled. "
+             "He also warned South Korea against any arms supplies to Ukraine.")
+REQ_TEXT = ("The Kremlin spoke on Wednesday. "
+            "Russia had not requested direct military involvement from North Korea.")
+
+
+@pytest.fixture(scope="module")
+def warn():
+    sents = sentences_of("a1", WARN_TEXT)
+    sent = sents[1]
+    assert sent.start > 0 and WARN_TEXT[sent.start:sent.end] == sent.text
+    fr = frame(sent, "warned", [
+        arg(sent, "ARG0", "He", "PAG"),
+        arg(sent, "ARGM-OTHER", "also"),
+        arg(sent, "ARG2", "South Korea", "GOL", 0.8),
+        arg(sent, "ARG1", "against any arms supplies to Ukraine", "PPT", 0.7),
+    ])
+    return sent, SentenceFrames(frames=(fr,), entities=(Entity("LOC", *word_span(sent, "South Korea")),))
+
+
+# --------------------------------------------------------------------- tests
+
+
+def test_helper_offsets_are_article_offsets():
+    sents = sentences_of("a1", WARN_TEXT)
+    assert len(sents) == 2
+    for s in sents:
+        assert WARN_TEXT[s.start:s.end] == s.text
+        for w, a, b in zip(s.words, s.word_starts, s.word_ends):
+            assert WARN_TEXT[a:b] == w
+    assert sents[1].words[-1] == "."
+
+
+def test_warned_who_target_object(warn):
+    sent, frames = warn
+    rows = decode_sentence(sent, frames, MODEL)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["article_id"] == "a1" and row["sentence_index"] == 1
+    assert row["sentence"] == sent.text
+    assert row["action"] == "warned"
+    assert row["action_lemma"] == "warn"
+    assert row["who"] == "He"
+    assert row["target"] == "South Korea"
+    assert row["object"] == "any arms supplies to Ukraine"
+    assert row["negated"] is False
+    assert row["modality"] is None
+    assert row["location"] is None
+    assert row["date_text"] is None
+    assert row["_date_candidates"] == []
+    assert row["_tense"] == "past"
+    assert row["model"] == MODEL
+    # roles keep the full spans, in sentence order
+    assert [(r["label"], r["function"], r["text"]) for r in row["roles"]] == [
+        ("ARG0", "PAG", "He"),
+        ("ARGM-OTHER", None, "also"),
+        ("ARG2", "GOL", "South Korea"),
+        ("ARG1", "PPT", "against any arms supplies to Ukraine"),
+    ]
+    assert row["roles"][2]["score"] == pytest.approx(0.8)
+    assert row["confidence"] == pytest.approx(0.95 * (0.9 + 0.9 + 0.8 + 0.7) / 4)
+    # offsets are article offsets (the sentence starts mid-article)
+    assert row["who_start"] == WARN_TEXT.index("He also")
+    assert row["object_start"] == WARN_TEXT.index("any arms")
+    assert_offsets(row, WARN_TEXT)
+    assert_schema_ok(rows)
+
+
+def test_event_id_deterministic(warn):
+    sent, frames = warn
+    r1 = decode_sentence(sent, frames, MODEL)[0]
+    r2 = decode_sentence(sent, frames, MODEL)[0]
+    assert r1["event_id"] == r2["event_id"]
+    assert r1["event_id"] == event_id("a1", 1, r1["action_start"])
+    assert event_id("a1", 1, 10) == event_id("a1", 1, 10)
+    assert event_id("a1", 1, 10) != event_id("a1", 1, 11)
+    assert event_id("a1", 1, 10) != event_id("a1", 2, 10)
+    assert event_id("a1", 1, 10) != event_id("a2", 1, 10)
+    assert len(r1["event_id"]) == 16
+    # another predicate in the same sentence gets another id
+    fr = frame(sent, "supplies", [arg(sent, "ARG1", "arms", "PPT")])
+    other = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
+    assert other["action_start"] != r1["action_start"]
+    assert other["event_id"] != r1["event_id"]
+
+
+def test_negated_from_north_korea():
+    sent = sentences_of("a2", REQ_TEXT)[1]
+    fr = frame(sent, "requested", [
+        arg(sent, "ARG0", "Russia", "PAG"),
+        arg(sent, "ARGM-NEG", "not"),
+        arg(sent, "ARG1", "direct military involvement", "PPT"),
+        arg(sent, "ARG2", "from North Korea", "GOL"),
+    ])
+    rows = decode_sentence(sent, SentenceFrames((fr,)), MODEL)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["negated"] is True
+    assert row["who"] == "Russia"
+    assert row["target"] == "North Korea"
+    assert row["object"] == "direct military involvement"
+    assert row["action"] == "requested"
+    assert row["action_lemma"] == "request"
+    assert [r["text"] for r in row["roles"]][-1] == "from North Korea"
+    assert_offsets(row, REQ_TEXT)
+    assert_schema_ok(rows)
+
+
+@pytest.mark.parametrize("text, verb, mod, expected, tense", [
+    ("Seoul would send shells to Kyiv.", "send", "would", "would", "past"),
+    ("Seoul'll send shells to Kyiv.", "send", "'ll", "will", "future"),
+    ("Seoul won't send shells to Kyiv.", "send", "wo", "will", "future"),
+    ("Seoul can't send shells to Kyiv.", "send", "ca", "can", "past"),
+    ("Seoul will send shells to Kyiv.", "send", "will", "will", "future"),
+    ("Seoul Will send shells to Kyiv.", "send", "Will", "will", "future"),
+])
+def test_modality(text, verb, mod, expected, tense):
+    article = "Officials spoke. " + text
+    sent = sentences_of("m", article)[1]
+    args = [arg(sent, "ARG0", "Seoul", "PAG"), arg(sent, "ARGM-MOD", mod),
+            arg(sent, "ARG1", "shells", "PPT"), arg(sent, "ARG2", "to Kyiv", "GOL")]
+    if "n't" in sent.words:
+        args.append(arg(sent, "ARGM-NEG", "n't"))
+    rows = decode_sentence(sent, SentenceFrames((frame(sent, verb, args),)), MODEL)
+    row = rows[0]
+    assert row["modality"] == expected
+    assert row["_tense"] == tense
+    assert row["negated"] is ("n't" in sent.words)
+    assert row["target"] == "Kyiv"
+    assert_offsets(row, article)
+    assert_schema_ok(rows)
+
+
+def test_phrasal_verb():
+    article = "Talks stalled. They ruled out talks."
+    sent = sentences_of("p", article)[1]
+    assert sent.words[1:3] == ("ruled", "out")
+    fr = PredFrame(pred_idx=1, score=0.9, v_words=(1, 2), arguments=(
+        arg(sent, "ARG0", "They", "PAG"), Argument("ARG1", 3, 3, 0.8, "PPT")))
+    rows = decode_sentence(sent, SentenceFrames((fr,)), MODEL)
+    row = rows[0]
+    assert row["action"] == "ruled out"
+    assert row["action_lemma"] == "rule out"
+    assert row["target"] == "talks" and row["object"] is None
+    assert_offsets(row, article)
+    assert_schema_ok(rows)
+
+
+def test_lemmatize():
+    assert lemmatize("warned") == "warn"
+    assert lemmatize("Ruled", ["Out"]) == "rule out"
+    assert lemmatize("requested") == "request"
+
+
+def test_no_arguments_no_event():
+    article = "Nothing. He warned."
+    sent = sentences_of("n", article)[1]
+    fr = frame(sent, "warned", [])
+    assert decode_sentence(sent, SentenceFrames((fr,)), MODEL) == []
+    assert decode_sentence(sent, SentenceFrames(()), MODEL) == []
+
+
+def test_only_tmp():
+    article = "Intro. It rained on Wednesday in Seoul."
+    sent = sentences_of("t", article)[1]
+    fr = frame(sent, "rained", [arg(sent, "ARGM-TMP", "on Wednesday")])
+    rows = decode_sentence(sent, SentenceFrames((fr,)), MODEL)
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["who"] is None and row["target"] is None and row["object"] is None
+    assert row["date_text"] == "on Wednesday"
+    assert row["_date_candidates"] == ["on Wednesday"]
+    assert row["date"] is None and row["date_source"] == "none"
+    assert_offsets(row, article)
+    assert_schema_ok(rows)
+    assert resolve_event_date(row, PUB)["date"] == dt.date(2024, 6, 19)
+
+
+def test_location_and_multiple_tmp():
+    article = "Intro. Troops attacked the town in Donbas recently on Monday."
+    sent = sentences_of("l", article)[1]
+    fr = frame(sent, "attacked", [
+        arg(sent, "ARG0", "Troops", "PAG"), arg(sent, "ARG1", "the town", "PPT"),
+        arg(sent, "ARGM-LOC", "in Donbas"), arg(sent, "ARGM-TMP", "recently"),
+        arg(sent, "ARGM-TMP", "on Monday")])
+    row = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
+    assert row["location"] == "in Donbas"
+    assert text_of(article, row["location_start"], row["location_end"]) == "in Donbas"
+    # every TMP span, in order; date_text is the first
+    assert row["_date_candidates"] == ["recently", "on Monday"]
+    assert row["date_text"] == "recently"
+    assert_offsets(row, article)
+    assert_schema_ok([row])
+    resolved = resolve_event_date(row, PUB)
+    assert resolved["date"] == dt.date(2024, 6, 17)
+    assert resolved["date_text"] == "on Monday" and resolved["date_source"] == "text"
+
+
+def test_arg0_fallback_and_no_gol():
+    article = "Intro. Russia bombed Kharkiv."
+    sent = sentences_of("f", article)[1]
+    fr = frame(sent, "bombed", [arg(sent, "ARG0", "Russia"),  # no function tag
+                                arg(sent, "ARG1", "Kharkiv", "PPT")])
+    row = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
+    assert row["who"] == "Russia"
+    assert row["target"] == "Kharkiv"
+    assert row["object"] is None and row["object_start"] is None
+    assert_offsets(row, article)
+    assert_schema_ok([row])
+
+
+def test_pag_preferred_over_arg0():
+    article = "Intro. Kyiv was shelled by Russia."
+    sent = sentences_of("g", article)[1]
+    fr = frame(sent, "shelled", [arg(sent, "ARG1", "Kyiv", "PPT"),
+                                 arg(sent, "ARG0", "by Russia", "PAG")])
+    row = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
+    assert row["who"] == "Russia"  # leading "by" dropped
+    assert row["target"] == "Kyiv"
+    assert_offsets(row, article)
+
+
+def test_decode_events_transform(warn):
+    sent, frames = warn
+    sent2 = sentences_of("a2", REQ_TEXT)[1]
+    fr2 = frame(sent2, "requested", [arg(sent2, "ARG0", "Russia", "PAG"),
+                                     arg(sent2, "ARG1", "direct military involvement", "PPT")])
+    empty = SentenceFrames((frame(sent2, "requested", []),))
+    expected = ([("a1", r) for r in decode_sentence(sent, frames, MODEL)]
+                + [("a2", r) for r in decode_sentence(sent2, SentenceFrames((fr2,)), MODEL)])
+    assert len(expected) == 2
+    with test_pipeline.TestPipeline() as p:
+        out = (p | beam.Create([(sent, frames), (sent2, SentenceFrames((fr2,))), (sent2, empty)])
+               | DecodeEvents(MODEL))
+        assert_that(out, equal_to(expected))

@@ -1,0 +1,119 @@
+"""The CLI on the seed article, read back from Parquet with pyarrow; and the
+operator mistakes that must end in one line and exit code 2."""
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli import main
+from pipeline.write import read_table
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEED = os.path.join(ROOT, "seeds", "000_5da39cb2ce26b979.txt")
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seed_out")
+    assert main(["--input", os.path.join(ROOT, "seeds", "*.txt"), "--output", str(out),
+                 "--published", "2024-06-20", "--threads", "1"]) == 0
+    events = read_table(str(out), "events").to_pylist()
+    return out, events
+
+
+def _event(events, action, **match):
+    found = [e for e in events if e["action"] == action
+             and all(v in (e[k] or "") for k, v in match.items())]
+    assert found, f"no {action!r} event with {match}: " + repr(
+        [(e["who"], e["action"], e["target"]) for e in events if e["action"] == action])
+    return found[0]
+
+
+def test_tables_and_accounting(seed_run):
+    out, events = seed_run
+    arts = read_table(str(out), "articles").to_pylist()
+    assert [(a["article_id"], a["status"], a["published"]) for a in arts] == [
+        ("000_5da39cb2ce26b979", "ok", dt.date(2024, 6, 20))]
+    assert arts[0]["n_events"] == len(events) and arts[0]["n_sentences"] >= 10
+    assert read_table(str(out), "dead_letters").num_rows == 0
+    for table in ("events", "articles", "dead_letters"):
+        assert os.listdir(out / table) == ["part-00000-of-00001.parquet"]
+    # the schema in the file is the one in schemas/, descriptions included
+    from schemas import EVENTS
+
+    assert pq.read_schema(out / "events" / "part-00000-of-00001.parquet").equals(EVENTS)
+
+
+def test_offsets_slice_the_article(seed_run):
+    _, events = seed_run
+    text = open(SEED, encoding="utf-8").read()
+    assert events
+    for e in events:
+        for col in ("who", "target", "object", "location"):
+            if e[col] is not None:
+                assert text[e[f"{col}_start"]:e[f"{col}_end"]] == e[col]
+        for r in e["roles"]:
+            assert text[r["start"]:r["end"]] == r["text"]
+        assert e["action"].split()[0] == text[e["action_start"]:e["action_end"]].split()[0]
+
+
+def test_said_thursday(seed_run):
+    e = _event(seed_run[1], "said", who="Vladimir Putin")
+    assert (e["date"], e["date_precision"], e["date_source"]) == (dt.date(2024, 6, 20), "day", "text")
+
+
+def test_threatened_at_the_beginning_of_june(seed_run):
+    e = _event(seed_run[1], "threatened", who="Putin")
+    assert (e["date"], e["date_precision"]) == (dt.date(2024, 6, 1), "month")
+
+
+def test_he_warned_south_korea(seed_run):
+    e = _event(seed_run[1], "warned", who="He")
+    assert e["target"] == "South Korea"  # the GOL argument, not the arms supplies
+
+
+def test_seoul_announced(seed_run):
+    _event(seed_run[1], "announced", who="Seoul")
+
+
+def test_russian_president_criticized_nato(seed_run):
+    e = _event(seed_run[1], "criticized", who="The Russian president")
+    assert "NATO" in e["target"]
+
+
+def test_russia_had_not_requested(seed_run):
+    e = _event(seed_run[1], "requested", who="Russia")
+    assert e["negated"] is True
+    assert e["target"] == "North Korea"
+    assert e["object"] == "direct military involvement"
+
+
+def test_signing_on_wednesday(seed_run):
+    e = _event(seed_run[1], "signing")
+    assert e["date"] == dt.date(2024, 6, 19)
+
+
+def test_rerun_gives_identical_rows(seed_run, tmp_path):
+    out, events = seed_run
+    assert main(["--input", SEED, "--output", str(tmp_path), "--published", "2024-06-20",
+                 "--threads", "1"]) == 0
+    assert read_table(str(tmp_path), "events").to_pylist() == events
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--input", "/nonexistent/article.txt", "--output", "{tmp}"], "input not found"),
+    (["--input", SEED, "--output", "{tmp}", "--published", "20-06-2024"], "YYYY-MM-DD"),
+    (["--input", SEED, "--output", "{tmp}", "--model", "/nonexistent"], "model folder"),
+    (["--input", SEED, "--output", "/proc/forbidden/out"], "cannot write output"),
+    (["--output", "{tmp}"], "--input"),
+])
+def test_operator_mistakes_are_one_line_and_exit_2(args, message, tmp_path):
+    args = [a.replace("{tmp}", str(tmp_path / "o")) for a in args]
+    proc = subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr

@@ -1,0 +1,215 @@
+"""pipeline.resolve: event dates against the publication date, and article rows."""
+import datetime as dt
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing import test_pipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.records import ArticleMeta, DeadLetter
+from pipeline.resolve import (ResolveArticles, article_row, dead_article_row,
+                              resolve_event_date)
+from pipeline.write import rows_to_table
+from schemas.articles import SCHEMA as ARTICLES_SCHEMA
+from schemas.events import SCHEMA as EVENTS_SCHEMA
+
+PUB = dt.date(2024, 6, 20)  # a Thursday
+
+
+def event(article_id="a1", sentence_index=0, action_start=0, candidates=(), tense="past"):
+    """An event row as decode leaves it (dates unresolved, private keys present)."""
+    candidates = list(candidates)
+    roles = [{"label": "ARG0", "function": "PAG", "text": "Seoul", "start": action_start,
+              "end": action_start + 5, "score": 0.9}]
+    return {
+        "event_id": f"{article_id}-{sentence_index}-{action_start}",
+        "article_id": article_id, "sentence_index": sentence_index,
+        "sentence": "Seoul met Kyiv.", "action": "met", "action_lemma": "meet",
+        "action_start": action_start + 6, "action_end": action_start + 9,
+        "negated": False, "modality": "will" if tense == "future" else None,
+        "who": "Seoul", "who_start": action_start, "who_end": action_start + 5,
+        "target": "Kyiv", "target_start": action_start + 10, "target_end": action_start + 14,
+        "object": None, "object_start": None, "object_end": None,
+        "location": None, "location_start": None, "location_end": None,
+        "roles": roles,
+        "date_text": candidates[0] if candidates else None,
+        "_date_candidates": candidates, "_tense": tense,
+        "date": None, "date_precision": None, "date_source": "none",
+        "confidence": 0.8, "model": "tagger@test",
+    }
+
+
+def check_private_dropped(row):
+    assert "_date_candidates" not in row and "_tense" not in row
+
+
+# --------------------------------------------------------------- resolve_event_date
+
+def test_on_wednesday_past():
+    row = event(candidates=["on Wednesday"])
+    out = resolve_event_date(row, PUB)
+    assert (out["date"], out["date_precision"], out["date_source"]) == (
+        dt.date(2024, 6, 19), "day", "text")
+    assert out["date_text"] == "on Wednesday"
+    check_private_dropped(out)
+    assert "_date_candidates" in row  # the input row is not mutated
+
+
+def test_beginning_of_june_month():
+    out = resolve_event_date(event(candidates=["at the beginning of June"]), PUB)
+    assert (out["date"], out["date_precision"], out["date_source"]) == (
+        dt.date(2024, 6, 1), "month", "text")
+    check_private_dropped(out)
+
+
+def test_no_tmp_falls_back_to_published():
+    out = resolve_event_date(event(), PUB)
+    assert (out["date"], out["date_precision"], out["date_source"]) == (PUB, "day", "published")
+    assert out["date_text"] is None
+    check_private_dropped(out)
+
+
+def test_no_tmp_no_published():
+    out = resolve_event_date(event(), None)
+    assert (out["date"], out["date_precision"], out["date_source"]) == (None, None, "none")
+    check_private_dropped(out)
+
+
+def test_unresolvable_tmp_keeps_text_and_falls_back():
+    out = resolve_event_date(event(candidates=["recently"]), PUB)
+    assert (out["date"], out["date_precision"], out["date_source"]) == (PUB, "day", "published")
+    assert out["date_text"] == "recently"
+
+
+def test_second_candidate_used():
+    row = event(candidates=["recently", "on Monday"])
+    assert row["date_text"] == "recently"
+    out = resolve_event_date(row, PUB)
+    assert (out["date"], out["date_precision"], out["date_source"]) == (
+        dt.date(2024, 6, 17), "day", "text")
+    assert out["date_text"] == "on Monday"
+    check_private_dropped(out)
+
+
+def test_future_monday():
+    out = resolve_event_date(event(candidates=["on Monday"], tense="future"), PUB)
+    assert (out["date"], out["date_precision"], out["date_source"]) == (
+        dt.date(2024, 6, 24), "day", "text")
+    check_private_dropped(out)
+
+
+def test_without_private_keys_uses_date_text():
+    row = event()
+    del row["_date_candidates"], row["_tense"]
+    row["date_text"] = "on Wednesday"
+    out = resolve_event_date(row, PUB)
+    assert out["date"] == dt.date(2024, 6, 19) and out["date_source"] == "text"
+
+
+def test_resolved_rows_fit_events_schema():
+    rows = [resolve_event_date(event(candidates=c, tense=t), p) for c, t, p in [
+        (["on Wednesday"], "past", PUB), (["at the beginning of June"], "past", PUB),
+        ([], "past", PUB), ([], "past", None), (["recently", "on Monday"], "past", PUB),
+        (["on Monday"], "future", PUB)]]
+    table = rows_to_table(rows, EVENTS_SCHEMA, "events")
+    assert table.num_rows == 6
+    # an unresolved row with its private keys is rejected
+    with pytest.raises(ValueError, match="unknown column"):
+        rows_to_table([event()], EVENTS_SCHEMA, "events")
+
+
+# --------------------------------------------------------------- article rows
+
+def meta(article_id, published=PUB, **kw):
+    return ArticleMeta(article_id, f"in/{article_id}.txt", published, f"Title {article_id}",
+                       kw.pop("url", None), 0, kw.pop("content_hash", "ab" * 32))
+
+
+def test_article_row_ok_and_dead():
+    m = meta("a1")
+    ok = article_row(m, 3, [])
+    assert ok["status"] == "ok" and ok["error"] is None and ok["n_events"] == 3
+    dead = article_row(m, 0, [DeadLetter("in/a1.txt", "infer", "oom: x", "a1"),
+                              DeadLetter("in/a1.txt", "segment", "empty: y", "a1"),
+                              DeadLetter("in/a1.txt", "infer", "oom: x", "a1")])
+    assert dead["status"] == "dead_letter"
+    assert dead["error"] == "empty: y; oom: x"
+    rows_to_table([ok, dead], ARTICLES_SCHEMA, "articles")
+
+
+def test_dead_article_row_read_stage():
+    d = DeadLetter("in/bad.bin", "read", "binary: NUL bytes", None, "\\x00")
+    row = dead_article_row(d)
+    assert row["status"] == "dead_letter"
+    assert row["n_events"] == 0 and row["n_sentences"] == 0
+    assert row["error"] == "binary: NUL bytes"
+    assert row["source"] == "in/bad.bin" and row["article_id"] is None
+    table = rows_to_table([row], ARTICLES_SCHEMA, "articles")
+    assert table.num_rows == 1
+
+
+# --------------------------------------------------------------- ResolveArticles
+
+def test_resolve_articles_pipeline():
+    m1, m2 = meta("a1"), meta("a2", published=None, url="https://x/a2")
+    raw = [event("a1", 2, 40, ["on Wednesday"]),
+           event("a1", 0, 0, []),
+           event("a1", 1, 20, ["recently", "on Monday"], "past"),
+           event("a1", 1, 5, ["on Monday"], "future")]
+    seg_dead = DeadLetter("in/a2.txt", "segment", "too_long: 9000 words", "a2", "...")
+    expected_events = [
+        ("a1", 0, 6, PUB, "day", "published"),
+        ("a1", 1, 11, dt.date(2024, 6, 24), "day", "text"),
+        ("a1", 1, 26, dt.date(2024, 6, 17), "day", "text"),
+        ("a1", 2, 46, dt.date(2024, 6, 19), "day", "text"),
+    ]
+    expected_articles = [
+        {**article_row(m1, 4, []), "n_sentences": 3},
+        {**article_row(m2, 0, [seg_dead]), "n_sentences": 0},
+    ]
+    assert expected_articles[0]["status"] == "ok"
+    assert expected_articles[1]["status"] == "dead_letter"
+    assert expected_articles[1]["error"] == "too_long: 9000 words"
+
+    captured = {}
+
+    with test_pipeline.TestPipeline() as p:
+        inputs = {
+            "meta": p | "Meta" >> beam.Create([("a1", m1), ("a2", m2)]),
+            "events": p | "Events" >> beam.Create([(r["article_id"], r) for r in raw]),
+            "n_sentences": p | "N" >> beam.Create([("a1", 1)] * 3),
+            "dead": p | "Dead" >> beam.Create([("a2", seg_dead)]),
+        }
+        out = inputs | ResolveArticles()
+        assert_that(out["events"] | "EvKey" >> beam.Map(
+            lambda r: (r["article_id"], r["sentence_index"], r["action_start"], r["date"],
+                       r["date_precision"], r["date_source"])),
+            equal_to(expected_events), label="events")
+        assert_that(out["events"] | "Private" >> beam.Map(
+            lambda r: sorted(k for k in r if k.startswith("_"))),
+            equal_to([[]] * 4), label="no_private")
+        assert_that(out["articles"], equal_to(expected_articles), label="articles")
+
+    rows_to_table(expected_articles, ARTICLES_SCHEMA, "articles")
+
+
+def test_resolve_articles_rows_fit_schemas():
+    """The transform's own output (not the expected rows) goes through the schemas."""
+    m1 = meta("a1")
+
+    def check(rows, schema, table, n):
+        assert len(rows) == n
+        rows_to_table(rows, schema, table)
+
+    with test_pipeline.TestPipeline() as p:
+        inputs = {
+            "meta": p | "Meta" >> beam.Create([("a1", m1)]),
+            "events": p | "Events" >> beam.Create([("a1", event("a1", 0, 0, ["on Monday"]))]),
+            "n_sentences": p | "N" >> beam.Create([("a1", 1)]),
+            "dead": p | "Dead" >> beam.Create([]).with_output_types(tuple),
+        }
+        out = inputs | ResolveArticles()
+        (out["events"] | "GatherEv" >> beam.combiners.ToList()
+         | "CheckEv" >> beam.Map(check, EVENTS_SCHEMA, "events", 1))
+        (out["articles"] | "GatherArt" >> beam.combiners.ToList()
+         | "CheckArt" >> beam.Map(check, ARTICLES_SCHEMA, "articles", 1))

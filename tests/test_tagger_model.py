@@ -1,0 +1,83 @@
+"""The committed tagger on fixed sentences, the artifact's hygiene, and the
+training path end to end on a few sentences (tiny config)."""
+import json
+import os
+
+import pytest
+from safetensors import safe_open
+
+from pipeline.tagger import CHECKPOINT_DIR
+from pipeline.tagger.model import CONFIG_FILE, WEIGHTS_FILE
+
+
+def _args(frames, pred_idx):
+    fr = next(f for f in frames.frames if f.pred_idx == pred_idx)
+    return {(a.label, a.start, a.end): a.function for a in fr.arguments}, fr
+
+
+def test_putin_warned_south_korea(predictor):
+    words = "Putin warned South Korea on Thursday .".split()
+    (res,) = predictor.predict([words])
+    assert [f.pred_idx for f in res.frames] == [1]
+    args, _ = _args(res, 1)
+    assert args[("ARG0", 0, 0)] == "PAG"
+    assert args[("ARG2", 2, 3)] == "GOL"  # the entity warned, not the patient
+    assert ("ARGM-TMP", 4, 5) in args
+
+
+def test_russia_had_not_requested(predictor):
+    words = "Russia had not requested direct military involvement from North Korea .".split()
+    (res,) = predictor.predict([words])
+    assert 1 not in [f.pred_idx for f in res.frames]  # "had" is an auxiliary, not an event
+    args, _ = _args(res, 3)
+    assert args[("ARG0", 0, 0)] == "PAG"
+    assert ("ARGM-NEG", 2, 2) in args
+    assert args[("ARG1", 4, 6)] == "PPT"
+    assert args[("ARG2", 7, 9)] == "GOL"
+
+
+def test_gold_predicates_bypass_the_predicate_head(predictor):
+    words = "The talks ended without agreement .".split()
+    (res,) = predictor.predict([words], gold_predicates=[[2]])
+    assert [f.pred_idx for f in res.frames] == [2]
+    assert res.covered == len(words)
+
+
+def test_entities_from_the_ner_head(predictor):
+    (res,) = predictor.predict(["Vladimir Putin visited Vietnam on Wednesday .".split()])
+    ents = {(e.label, e.start, e.end) for e in res.entities}
+    assert ("PER", 0, 1) in ents
+    assert ("LOC", 3, 3) in ents
+
+
+def test_checkpoint_is_small_safe_and_self_describing():
+    files = sorted(os.listdir(CHECKPOINT_DIR))
+    assert WEIGHTS_FILE in files and CONFIG_FILE in files and "MODEL_CARD.md" in files
+    assert not [f for f in files if f.endswith((".bin", ".pt", ".pkl", ".pickle", ".py"))]
+    total = sum(os.path.getsize(os.path.join(CHECKPOINT_DIR, f)) for f in files)
+    assert total < 50 * 2**20
+    cfg = json.load(open(os.path.join(CHECKPOINT_DIR, CONFIG_FILE)))
+    assert "B-ARG0" in cfg["bio_tags"] and "GOL" in cfg["functions"] and "B-PER" in cfg["ner_tags"]
+    with safe_open(os.path.join(CHECKPOINT_DIR, WEIGHTS_FILE), "pt") as f:
+        dtypes = {str(f.get_slice(k).get_dtype()) for k in f.keys()}
+    assert dtypes <= {"F16", "I64"}
+
+
+def test_training_path_end_to_end(tmp_path, shared_data):
+    """`make train` in miniature: a few sentences, a 2-layer slice, one epoch,
+    then the written folder loads and predicts."""
+    from pipeline.tagger import train
+    from pipeline.tagger.predictor import Predictor
+
+    out = tmp_path / "model"
+    assert train.main(["--data-dir", shared_data, "--out", str(out), "--tiny", "--limit", "40",
+                       "--epochs", "1", "--batch-size", "8", "--frames-per-epoch", "10",
+                       "--device", "cpu"]) == 0
+    assert (out / WEIGHTS_FILE).exists() and (out / CONFIG_FILE).exists()
+    history = json.load(open(out / "train_history.json"))
+    assert history and "arg_f1" in history[0]
+    pr = Predictor.from_folder(str(out))
+    (res,) = pr.predict(["Putin warned South Korea .".split()])
+    assert res.covered == 4
+    for f in res.frames:
+        assert all(0 <= a.start <= a.end < 4 for a in f.arguments)
