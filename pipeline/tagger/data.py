@@ -82,7 +82,8 @@ def load_roles(path: str) -> Dict[str, Dict[str, str]]:
             role = fold_role(f"ARG{arg}")
             if role is None:
                 continue
-            table.setdefault(row["roleset"], {})[role] = fn
+            # setdefault: ARG6 folds into ARG5 and must not overwrite ARG5's own function
+            table.setdefault(row["roleset"], {}).setdefault(role, fn)
     return table
 
 
@@ -344,7 +345,13 @@ def load_training(data_dir: str, dev_fraction: float = 0.08,
     if "masc" in sources:
         examples += read_masc(os.path.join(data_dir, MASC), roles, genres_out={HELD_OUT_GENRE})
     if "frames" in sources:
-        examples += read_frame_examples(os.path.join(data_dir, FRAME_EXAMPLES), roles)
+        # The frame files quote some corpus sentences word for word, held-out ones
+        # included (25 MASC newspaper sentences, one EWT test sentence), with no
+        # source to filter on: drop every example whose words match a held-out one.
+        ewt_test, news = load_heldout(data_dir)
+        held = {tuple(e.words) for e in ewt_test + news}
+        examples += [ex for ex in read_frame_examples(os.path.join(data_dir, FRAME_EXAMPLES), roles)
+                     if tuple(ex.words) not in held]
     train, dev = [], []
     for ex in examples:
         frac = dev_fraction if ex.source != "frames" else dev_fraction / 4
