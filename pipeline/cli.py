@@ -1,14 +1,17 @@
 """``python -m pipeline`` / ``newsevents``: argument parsing, one-line errors, run summary.
 
 Operator mistakes (a missing input file, an output folder that cannot be
-written, a missing model, a bad flag value) end with one line on stderr and exit
-code 2, before any work starts. Bad *articles* never stop a run: they become
-dead-letter rows.
+written, a missing or corrupt model folder, a bad flag value, mixing partitioned
+and unpartitioned output) end with one line on stderr and exit code 2, before
+any work starts. Bad *articles* never stop a run: they become dead-letter rows.
+
+Exit codes: 0 done and published; 1 the run failed (the previous output is left
+as it was); 2 operator mistake; 130 interrupted.
 """
 from __future__ import annotations
 
 import argparse
-import glob
+import json
 import logging
 import os
 import sys
@@ -43,9 +46,17 @@ def _check(cfg) -> Optional[str]:
             continue  # remote paths and globs are matched by Beam (no match = dead letter)
         if not os.path.exists(pattern):
             return f"input not found: {pattern}"
-    for name in ("tagger_config.json", "model.safetensors"):
-        if not os.path.isfile(os.path.join(cfg.model, name)):
-            return f"model folder {cfg.model} has no {name}"
+    problem = _check_model(cfg.model)
+    if problem:
+        return problem
+    if cfg.incremental and cfg.run_date is None:
+        return "--incremental needs --run-date YYYY-MM-DD (the partition that gets the new rows)"
+    from pipeline.publish import layout_conflict
+    from pipeline.write import TABLES
+
+    conflict = layout_conflict(cfg.output, TABLES, cfg.run_date)
+    if conflict:
+        return conflict
     if "://" not in cfg.output:
         try:
             os.makedirs(cfg.output, exist_ok=True)
@@ -58,16 +69,51 @@ def _check(cfg) -> Optional[str]:
     return None
 
 
-def summary(output: str, n_rows: int = 10) -> str:
-    from pipeline.write import read_table
+def _check_model(model: str) -> Optional[str]:
+    """The model folder has a JSON config and a readable safetensors file.
 
-    arts = read_table(output, "articles").to_pylist()
-    events = read_table(output, "events").to_pylist()
-    dead = read_table(output, "dead_letters").num_rows
+    Only the safetensors header is read (no tensor, no code), so this is cheap
+    and catches a truncated or garbage weights file before any work starts."""
+    config, weights = (os.path.join(model, n) for n in ("tagger_config.json", "model.safetensors"))
+    for path in (config, weights):
+        if not os.path.isfile(path):
+            return f"model folder {model} has no {os.path.basename(path)}"
+    try:
+        with open(config, encoding="utf-8") as f:
+            if not isinstance(json.load(f), dict):
+                raise ValueError("not a JSON object")
+    except (OSError, ValueError) as e:
+        return f"model folder {model}: tagger_config.json is not valid: {_one_line(e)}"
+    try:
+        from safetensors import safe_open
+
+        with safe_open(weights, framework="numpy") as f:
+            if not list(f.keys()):
+                raise ValueError("no tensors")
+    except Exception as e:  # noqa: BLE001 -- SafetensorError, OSError, ...
+        return f"model folder {model}: model.safetensors is not a valid safetensors file: {_one_line(e)}"
+    return None
+
+
+def _one_line(e: Exception) -> str:
+    text = str(e).strip()
+    return text.splitlines()[-1] if text else type(e).__name__
+
+
+def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int] = None) -> str:
+    """What the run wrote: the accounting line first, then a few events."""
+    from pipeline.write import read_table, table_dir
+
+    arts = read_table(output, "articles", run_date).to_pylist()
+    events = read_table(output, "events", run_date).to_pylist()
+    dead = read_table(output, "dead_letters", run_date).num_rows
     ok = sum(1 for a in arts if a["status"] == "ok")
-    lines = [f"articles read: {len(arts)} (ok {ok}, dead-lettered {len(arts) - ok})",
-             f"events written: {len(events)}", f"dead letters: {dead}",
-             f"output: {output}/events, {output}/articles, {output}/dead_letters"]
+    lines = [f"articles read: {len(arts)} (ok {ok}, dead-lettered {len(arts) - ok})"]
+    if skipped is not None:
+        lines.append(f"skipped (already processed): {skipped}")
+    lines += [f"events written: {len(events)}", f"dead letters: {dead}",
+              "output: " + ", ".join(table_dir(output, t, run_date)
+                                    for t in ("events", "articles", "dead_letters"))]
     if events:
         cols = [("who", 22), ("action", 16), ("target", 26), ("date", 10), ("prec", 5)]
         fmt = lambda vals: "  ".join(str(v if v is not None else "")[:w].ljust(w)
@@ -93,14 +139,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     t0 = time.time()
     try:
-        run(cfg, beam_args)
+        accounts = run(cfg, beam_args)
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
     except Exception as e:  # the run itself failed: say so in one line, no traceback
-        msg = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
-        sys.stderr.write(f"{PROG}: error: run failed: {type(e).__name__}: {msg}\n")
+        sys.stderr.write(f"{PROG}: error: run failed: {type(e).__name__}: {_one_line(e)}\n")
         return 1
-    print(summary(cfg.output))
+    print(summary(cfg.output, run_date=cfg.run_date,
+                  skipped=accounts.skipped if cfg.incremental else None))
     print(f"({time.time() - t0:.1f}s)")
     return 0

@@ -20,11 +20,15 @@ A predicate with no argument is not an event.
 from __future__ import annotations
 
 import hashlib
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+import logging
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import apache_beam as beam
+from apache_beam.metrics import Metrics
 
-from pipeline.records import Sentence
+from pipeline.records import DeadLetter, Sentence
+
+_LOG = logging.getLogger(__name__)
 
 LEADING_PREPOSITIONS = {
     "from", "to", "against", "with", "on", "at", "by", "for", "of", "about", "into",
@@ -142,14 +146,54 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
     return rows
 
 
-class DecodeEvents(beam.PTransform):
-    """(Sentence, SentenceFrames) -> (article_id, event row) pairs, for ``resolve``."""
+STAGE = "decode"
+EVENTS = "events"
+DEAD_LETTERS = "dead_letters"
 
-    def __init__(self, model_name: str):
+
+def internal_error(stage: str, article_id: str, excerpt: str, exc: Exception) -> DeadLetter:
+    """A bug met on one element, as a dead letter: the run goes on without it.
+
+    ``source`` is the article id: sentences do not carry their file path (the
+    article's row in the articles table does)."""
+    return DeadLetter(source=article_id, stage=stage,
+                      reason=f"internal_error: {type(exc).__name__}: {exc}",
+                      article_id=article_id, excerpt=excerpt[:200])
+
+
+class _DecodeFn(beam.DoFn):
+    def __init__(self, model_name: str, decode: Callable = decode_sentence):
+        self._model_name = model_name
+        self._decode = decode
+        self._dead = Metrics.counter(self.__class__, "dead_letters")
+
+    def process(self, pair):
+        sent, frames = pair
+        try:  # all rows or none: a half-decoded sentence is not emitted
+            rows = list(self._decode(sent, frames, self._model_name))
+        except Exception as e:  # noqa: BLE001 -- one bad sentence must not fail the run
+            _LOG.exception("%s/%s: decode failed", sent.article_id, sent.sentence_index)
+            self._dead.inc()
+            yield beam.pvalue.TaggedOutput(DEAD_LETTERS,
+                                           internal_error(STAGE, sent.article_id, sent.text, e))
+            return
+        for row in rows:
+            yield row["article_id"], row
+
+
+class DecodeEvents(beam.PTransform):
+    """(Sentence, SentenceFrames) -> ``{"events": (article_id, event row) pairs,
+    "dead_letters": DeadLetters}``, for ``resolve``. An exception while decoding
+    one sentence becomes an ``internal_error`` dead letter (stage ``decode``).
+
+    ``decode`` replaces ``decode_sentence`` (same signature), e.g. in tests."""
+
+    def __init__(self, model_name: str, decode: Callable = decode_sentence):
         super().__init__()
         self.model_name = model_name
+        self.decode = decode
 
     def expand(self, pcoll):
-        name = self.model_name
-        return pcoll | "FramesToEvents" >> beam.FlatMap(
-            lambda sf: ((row["article_id"], row) for row in decode_sentence(sf[0], sf[1], name)))
+        out = pcoll | "FramesToEvents" >> beam.ParDo(
+            _DecodeFn(self.model_name, self.decode)).with_outputs(DEAD_LETTERS, main=EVENTS)
+        return {EVENTS: out[EVENTS], DEAD_LETTERS: out[DEAD_LETTERS]}

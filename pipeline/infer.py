@@ -7,6 +7,10 @@
     inf["frames"]        # PCollection[tuple[Sentence, SentenceFrames]]
     inf["dead_letters"]  # PCollection[DeadLetter], stage="infer"
 
+Sentences longer than the tagger's window (256 sub-words) are tagged in
+overlapping word windows and merged back (``pipeline.windows``), so no word is
+left unlabelled silently.
+
 RunInference gives us, for free: one model load per worker process (through
 its ``shared.Shared`` handle, or one per machine with
 ``share_across_processes=True``), the RunInference metrics, and a dead-letter
@@ -43,12 +47,14 @@ imported anyway by Beam's ``ml.inference.base`` when it is installed.)
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Sequence, Tuple
 
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
 from pipeline.records import DeadLetter, Sentence
+from pipeline.windows import MIN_WINDOW_WORDS, WINDOW_WORDS, predict_windowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pipeline.tagger.predictor import Predictor, SentenceFrames
@@ -67,6 +73,12 @@ _EXCERPT = 200
 def _n_words(sentence: Sentence) -> int:
     # Module-level (not a lambda) so that it pickles by reference.
     return len(sentence.words)
+
+
+def _is_packaged_checkpoint(model_dir: str) -> bool:
+    from pipeline.tagger import CHECKPOINT_DIR  # a path constant: imports no model code
+
+    return os.path.abspath(model_dir) == os.path.abspath(CHECKPOINT_DIR)
 
 
 class TaggerModelHandler(ModelHandler[Sentence, PredictionResult, "Predictor"]):
@@ -96,6 +108,9 @@ class TaggerModelHandler(ModelHandler[Sentence, PredictionResult, "Predictor"]):
             large_model=share_across_processes,
         )
         self._model_dir = model_dir
+        # The packaged checkpoint sits wherever the package is installed, which
+        # differs between this machine and a remote worker: find it there.
+        self._packaged = _is_packaged_checkpoint(model_dir)
         self._device = device
         self._num_threads = num_threads
         self._min_batch_size = min_batch_size
@@ -116,12 +131,23 @@ class TaggerModelHandler(ModelHandler[Sentence, PredictionResult, "Predictor"]):
 
         from pipeline.tagger.predictor import Predictor
 
+        # No hub at run time, on remote workers too (the driver's environment
+        # does not travel): the backbone loads from its installed package.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         # Batches arrive sized and sorted: one batch, one forward pass.
         return Predictor.from_folder(
-            self._model_dir, device=self._device, batch_size=self._max_batch_size
+            self.model_folder(), device=self._device, batch_size=self._max_batch_size
         )
+
+    def model_folder(self) -> str:
+        """The model folder on *this* machine (the worker, at load time)."""
+        if self._packaged:
+            from pipeline.tagger import CHECKPOINT_DIR
+
+            return CHECKPOINT_DIR
+        return self._model_dir
 
     def run_inference(
         self,
@@ -129,7 +155,7 @@ class TaggerModelHandler(ModelHandler[Sentence, PredictionResult, "Predictor"]):
         model: "Predictor",
         inference_args: Optional[Dict[str, Any]] = None,
     ) -> Iterable[PredictionResult]:
-        frames = model.predict([s.words for s in batch])  # same order as batch
+        frames = predict_all(model.predict, [s.words for s in batch])  # same order as batch
         model_id = self._model_id(model)
         return [
             PredictionResult(example=s, inference=f, model_id=model_id)
@@ -149,6 +175,26 @@ class TaggerModelHandler(ModelHandler[Sentence, PredictionResult, "Predictor"]):
 
     def __repr__(self) -> str:  # shows up in the RunInference annotations
         return f"{type(self).__name__}({self._model_dir!r}, device={self._device!r})"
+
+
+def predict_all(predict, sentences: Sequence[Sequence[str]]) -> list:
+    """``predict`` on every sentence, long ones in overlapping windows.
+
+    A sentence of more than ``WINDOW_WORDS`` words goes to windows straight
+    away (the full-length pass would be wasted); a shorter one that still ran
+    past the model window (``covered < len(words)``, sub-word-heavy text) is
+    tagged again in smaller windows. Nothing is truncated silently."""
+    direct = [i for i, words in enumerate(sentences) if len(words) <= WINDOW_WORDS]
+    out: list = [None] * len(sentences)
+    for i, frames in zip(direct, predict([sentences[i] for i in direct]) if direct else []):
+        out[i] = frames
+    for i, words in enumerate(sentences):
+        if out[i] is None:
+            out[i] = predict_windowed(predict, words)
+        elif out[i].covered < len(words):
+            fitted = min(len(words) // 2, out[i].covered)  # windows of what fitted
+            out[i] = predict_windowed(predict, words, size=max(MIN_WINDOW_WORDS, fitted))
+    return out
 
 
 def _to_pair(result: PredictionResult) -> Tuple[Sentence, "SentenceFrames"]:

@@ -43,12 +43,17 @@ class RunConfig:
     max_bytes: int = DEFAULT_MAX_BYTES
     device: str = "cpu"
     threads: Optional[int] = None
+    run_date: Optional[dt.date] = None  # tables go to <table>/run_date=YYYY-MM-DD/
+    incremental: bool = False  # skip articles already in <output>/_manifest.jsonl
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input", nargs="+", required=True, metavar="PATH_OR_GLOB",
+    # "extend": --input a --input b (as Airflow writes a list) means both, not just b
+    parser.add_argument("--input", nargs="+", action="extend", required=True,
+                        metavar="PATH_OR_GLOB",
                         help="article files: .txt (optional <stem>.json sidecar), .jsonl, .html; "
-                             "globs are expanded by Beam's filesystems, so quote them")
+                             "globs are expanded by Beam's filesystems, so quote them; "
+                             "may be repeated")
     parser.add_argument("--output", required=True, metavar="DIR",
                         help="output folder: events/, articles/, dead_letters/ (Parquet)")
     parser.add_argument("--published", type=iso_date, metavar="YYYY-MM-DD",
@@ -58,11 +63,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="tagger model folder (default: the one shipped in pipeline/tagger/checkpoint)")
     parser.add_argument("--max-bytes", type=positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
                         help=f"articles larger than this are dead-lettered (default {DEFAULT_MAX_BYTES})")
+    parser.add_argument("--run-date", type=iso_date, metavar="YYYY-MM-DD",
+                        help="write the tables under <table>/run_date=YYYY-MM-DD/ (a Hive-style "
+                             "partition); re-running a date replaces that partition")
+    parser.add_argument("--incremental", action="store_true",
+                        help="skip articles already processed into earlier run dates (same id and "
+                             "content hash, kept in <output>/_manifest.jsonl); needs --run-date")
     parser.add_argument("--threads", type=positive_int, metavar="N",
                         help="torch threads per worker (default: torch's choice)")
 
 
 def config_from(ns: argparse.Namespace) -> RunConfig:
-    return RunConfig(inputs=list(ns.input), output=os.path.abspath(ns.output) if "://" not in ns.output
-                     else ns.output, published=ns.published, model=ns.model,
-                     max_bytes=ns.max_bytes, threads=ns.threads)
+    # a pattern given twice would report its no_match twice: keep each once
+    output = ns.output if "://" in ns.output else os.path.abspath(ns.output)
+    return RunConfig(inputs=list(dict.fromkeys(ns.input)), output=output,
+                     published=ns.published, model=ns.model,
+                     max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,
+                     incremental=ns.incremental)

@@ -23,6 +23,9 @@ whose ``reason`` is ``"<code>: <detail>"``. Codes emitted by this stage:
   no_match, unsupported_extension, too_large, unreadable, binary, empty,
   bad_json, missing_text, bad_text_type, duplicate_id, no_text, internal_error
 
+``duplicate_id`` covers one id twice in a JSON Lines file and one id in two
+inputs (``a/x.txt`` and ``b/x.txt``): the smallest source keeps the id.
+
 An unparseable ``published`` value is deliberately *not* a dead letter: the
 text is still worth extracting events from, so the article is kept with
 ``published`` = ``default_published`` and a warning is logged.
@@ -37,9 +40,11 @@ This module must stay light: it never imports torch/transformers.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
 import logging
+import os
 import re
 import unicodedata
 from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -597,6 +602,17 @@ def select_inputs(paths: Iterable[str]) -> List[str]:
 # --------------------------------------------------------------------------
 
 
+def broken_links(pattern: str) -> List[str]:
+    """Local symbolic links matching ``pattern`` whose target is gone.
+
+    Beam's local matcher lists only paths whose size it can read, so it skips
+    these silently; we report them as unreadable inputs instead."""
+    if "://" in pattern:
+        return []
+    return sorted(p for p in glob.glob(pattern, recursive=True)
+                  if os.path.islink(p) and not os.path.exists(p))
+
+
 class MatchPatternFn(beam.DoFn):
     """pattern -> ``(dir/stem, FileMetadata)`` per file; no_match dead letters.
 
@@ -609,10 +625,18 @@ class MatchPatternFn(beam.DoFn):
         self._no_match = Metrics.counter(self.__class__, "patterns_no_match")
 
     def process(self, pattern: str):
+        broken = broken_links(pattern)
+        for path in broken:
+            yield pvalue.TaggedOutput(
+                DEAD_LETTERS,
+                _dead(path, "unreadable: broken symbolic link", b"", file_article_id(path)),
+            )
         try:
             metadata = FileSystems.match([pattern])[0].metadata_list
         except Exception as e:  # pylint: disable=broad-except
             # e.g. BeamIOError for a missing bucket: same outcome for the user.
+            if broken:
+                return
             self._no_match.inc()
             yield pvalue.TaggedOutput(
                 DEAD_LETTERS,
@@ -621,7 +645,7 @@ class MatchPatternFn(beam.DoFn):
                 ),
             )
             return
-        if not metadata:
+        if not metadata and not broken:
             self._no_match.inc()
             yield pvalue.TaggedOutput(
                 DEAD_LETTERS, _dead(pattern, f"no_match: {pattern}", pattern)
@@ -748,11 +772,43 @@ class ReadArticles(beam.PTransform):
                 ReadFileFn(self._default_published, self._max_bytes)
             ).with_outputs(DEAD_LETTERS, main=ARTICLES)
         )
+        articles, duplicates = parsed[ARTICLES] | "UniqueIds" >> UniqueIds()
         dead = (
             matched[DEAD_LETTERS],
             parsed[DEAD_LETTERS],
+            duplicates,
         ) | "FlattenDeadLetters" >> beam.Flatten()
-        return {ARTICLES: parsed[ARTICLES], DEAD_LETTERS: dead}
+        return {ARTICLES: articles, DEAD_LETTERS: dead}
+
+
+def _first_of_each_id(keyed):
+    """One article per id: the one with the smallest source wins (deterministic);
+    the others are ``duplicate_id`` dead letters."""
+    article_id, articles = keyed
+    first, *others = sorted(articles, key=lambda a: a.source)
+    yield first
+    for a in others:
+        yield pvalue.TaggedOutput(
+            DEAD_LETTERS,
+            _dead(a.source, f"duplicate_id: {article_id!r} also read from {first.source}",
+                  a.text, article_id),
+        )
+
+
+class UniqueIds(beam.PTransform):
+    """Articles -> ``(articles with unique ids, duplicate_id dead letters)``.
+
+    Later stages join on ``article_id``; two inputs with one id (``a/x.txt`` and
+    ``b/x.txt``, or one JSON Lines id in two files) would be merged into one
+    article row there, and one of them silently lost."""
+
+    def expand(self, articles):
+        out = (articles
+               | "ById" >> beam.Map(lambda a: (a.article_id, a))
+               | "GroupById" >> beam.GroupByKey()
+               | "FirstOfEachId" >> beam.FlatMap(_first_of_each_id).with_outputs(
+                   DEAD_LETTERS, main=ARTICLES))
+        return out[ARTICLES], out[DEAD_LETTERS]
 
 
 def _select_metadata(keyed):

@@ -17,12 +17,15 @@ within one article.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Dict, Iterable, List, Optional
+import logging
+from typing import Dict, List, Optional, Tuple
 
 import apache_beam as beam
 
 from pipeline.dates import resolve_date
 from pipeline.records import ArticleMeta, DeadLetter
+
+_LOG = logging.getLogger(__name__)
 
 
 def resolve_event_date(row: Dict, published: Optional[dt.date]) -> Dict:
@@ -71,26 +74,60 @@ def dead_letter_row(d: DeadLetter) -> Dict:
             "reason": d.reason, "excerpt": d.excerpt}
 
 
-class _ResolveArticle(beam.DoFn):
-    EVENTS = "events"
+STAGE = "resolve"
+EVENTS = "events"
+DEAD_LETTERS = "dead_letters"
 
+
+def _resolve_article(article_id, grouped) -> Tuple[List[Dict], Optional[Dict]]:
+    """(event rows, article row) for one article's group; (.., None) when no meta."""
+    metas = list(grouped["meta"])
+    if not metas:  # events or dead letters of an article we never saw: cannot happen
+        return [], None
+    meta = metas[0]
+    n_sentences = sum(grouped["n_sentences"])
+    meta = ArticleMeta(meta.article_id, meta.source, meta.published, meta.title, meta.url,
+                       n_sentences, meta.content_hash)
+    events = sorted(grouped["events"], key=lambda r: (r["sentence_index"], r["action_start"]))
+    rows = [resolve_event_date(row, meta.published) for row in events]
+    return rows, article_row(meta, len(rows), list(grouped["dead"]))
+
+
+def _failed_article_row(article_id, grouped, dead: DeadLetter) -> Dict:
+    """The article's row when resolving it raised: dead_letter, no events.
+
+    Built from as little as possible (the meta, else the id alone), so that the
+    article is still counted: input articles = ok + dead-lettered."""
+    try:
+        meta = list(grouped["meta"])[0]
+        return article_row(meta, 0, list(grouped["dead"]) + [dead])
+    except Exception:  # noqa: BLE001
+        return dead_article_row(dead)  # its source is the article id
+
+
+class _ResolveArticle(beam.DoFn):
     def process(self, element):
         article_id, grouped = element
-        metas = list(grouped["meta"])
-        if not metas:  # events or dead letters of an article we never saw: cannot happen
+        try:  # all of the article's rows or none
+            events, article = _resolve_article(article_id, grouped)
+        except Exception as e:  # noqa: BLE001 -- one bad article must not fail the run
+            _LOG.exception("%s: resolve failed", article_id)
+            dead = DeadLetter(source=str(article_id), stage=STAGE,
+                              reason=f"internal_error: {type(e).__name__}: {e}",
+                              article_id=article_id)
+            yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead)
+            yield _failed_article_row(article_id, grouped, dead)
             return
-        meta = metas[0]
-        n_sentences = sum(grouped["n_sentences"])
-        meta = ArticleMeta(meta.article_id, meta.source, meta.published, meta.title, meta.url,
-                           n_sentences, meta.content_hash)
-        events = sorted(grouped["events"], key=lambda r: (r["sentence_index"], r["action_start"]))
         for row in events:
-            yield beam.pvalue.TaggedOutput(self.EVENTS, resolve_event_date(row, meta.published))
-        yield article_row(meta, len(events), list(grouped["dead"]))
+            yield beam.pvalue.TaggedOutput(EVENTS, row)
+        if article is not None:
+            yield article
 
 
 class ResolveArticles(beam.PTransform):
-    """Join per article; outputs ``{"events": rows, "articles": rows}``.
+    """Join per article; outputs ``{"events": rows, "articles": rows,
+    "dead_letters": DeadLetters}``. An exception while resolving one article
+    drops its events and makes its row a dead letter (stage ``resolve``).
 
     Inputs (all keyed by ``article_id``): ``meta`` ArticleMeta, ``events`` event rows
     from ``decode``, ``n_sentences`` ints, ``dead`` DeadLetters of later stages."""
@@ -98,5 +135,6 @@ class ResolveArticles(beam.PTransform):
     def expand(self, inputs: Dict[str, beam.PCollection]):
         out = (inputs | "GroupByArticle" >> beam.CoGroupByKey()
                | "ResolveArticle" >> beam.ParDo(_ResolveArticle()).with_outputs(
-                   _ResolveArticle.EVENTS, main="articles"))
-        return {"events": out[_ResolveArticle.EVENTS], "articles": out.articles}
+                   EVENTS, DEAD_LETTERS, main="articles"))
+        return {"events": out[EVENTS], "articles": out.articles,
+                DEAD_LETTERS: out[DEAD_LETTERS]}

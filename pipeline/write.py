@@ -261,9 +261,24 @@ class WriteOutputs(beam.PTransform):
         return results
 
 
-def part_files(output_dir: str, table: str) -> List[str]:
-    """Paths of the table's part files, sorted by name."""
-    pattern = FileSystems.join(output_dir, table, f"{FILE_PREFIX}-*{FILE_SUFFIX}")
+def partition(run_date) -> str:
+    """The Hive-style folder of a run date, ``run_date=YYYY-MM-DD``: DuckDB,
+    pyarrow.dataset and Spark read it back as a ``run_date`` column."""
+    value = run_date.isoformat() if hasattr(run_date, "isoformat") else str(run_date)
+    return f"run_date={value}"
+
+
+def table_dir(output_dir: str, table: str, run_date=None) -> str:
+    """``<output_dir>/<table>``, or its ``run_date=...`` partition folder."""
+    base = FileSystems.join(output_dir, table)
+    return base if run_date is None else FileSystems.join(base, partition(run_date))
+
+
+def part_files(output_dir: str, table: str, run_date=None) -> List[str]:
+    """Paths of the table's part files (of one ``run_date`` partition when
+    given), sorted by name."""
+    pattern = FileSystems.join(table_dir(output_dir, table, run_date),
+                               f"{FILE_PREFIX}-*{FILE_SUFFIX}")
     paths = [
         m.path
         for r in FileSystems.match([pattern])
@@ -273,21 +288,44 @@ def part_files(output_dir: str, table: str) -> List[str]:
     return sorted(paths)
 
 
-def read_table(output_dir: str, table: str) -> pa.Table:
-    """Read all part files of ``<output_dir>/<table>/`` into one table, in file
-    name order (so, with one shard, in the written, sorted order).
+def read_table(output_dir: str, table: str, run_date=None) -> pa.Table:
+    """Read all part files of ``<output_dir>/<table>/`` (or of its
+    ``run_date=...`` partition) into one table, in file name order (so, with
+    one shard, in the written, sorted order).
 
     The schema is the one stored in the files, field descriptions included.
-    Raises ``FileNotFoundError`` when the table has no part file.
+    Raises ``FileNotFoundError`` when the table has no part file. To read all
+    partitions at once, use :func:`read_partitioned`.
     """
-    paths = part_files(output_dir, table)
+    paths = part_files(output_dir, table, run_date)
     if not paths:
         raise FileNotFoundError(
             f"no {FILE_PREFIX}-*{FILE_SUFFIX} files in "
-            f"{FileSystems.join(output_dir, table)}"
+            f"{table_dir(output_dir, table, run_date)}"
         )
     tables = []
     for path in paths:
         with FileSystems.open(path) as f:
             tables.append(pq.read_table(f))
     return pa.concat_tables(tables)
+
+
+def read_partitioned(output_dir: str, table: str) -> pa.Table:
+    """Every ``run_date=...`` partition of a table as one table, with a
+    ``run_date`` column (Hive partitioning), rows in (run_date, file) order."""
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(
+        table_dir(output_dir, table),
+        format="parquet",
+        partitioning=ds.partitioning(pa.schema([("run_date", pa.string())]), flavor="hive"),
+    )
+    fragments = sorted(dataset.get_fragments(), key=lambda f: f.path)
+    if not fragments:
+        raise FileNotFoundError(f"no part files under {table_dir(output_dir, table)}")
+    parts = []
+    for frag in fragments:
+        t = frag.to_table()
+        run_date = ds.get_partition_keys(frag.partition_expression).get("run_date")
+        parts.append(t.append_column("run_date", pa.array([run_date] * t.num_rows, pa.string())))
+    return pa.concat_tables(parts)

@@ -138,6 +138,34 @@ SCHEMA = pa.schema(
         field("model", pa.string(),
               "Name and version of the model that produced the event, e.g. "
               "\"<model-name>@<version>\".", nullable=False),
+        field("who_resolved", pa.string(),
+              "The fullest name of the entity `who` refers to, resolved within "
+              "the article (pronouns, titles, short names: \"He\", \"Mr. "
+              "Putin\", \"The Russian president\" -> \"Vladimir Putin\"; "
+              "\"we\" in a quote -> the speaker's side); null when `who` is "
+              "null, names no entity (\"the South Korean leadership\") or "
+              "cannot be resolved."),
+        field("who_country", pa.string(),
+              "ISO 3166-1 alpha-3 code of the state `who` is or acts for "
+              "(\"Seoul\" -> KOR, \"the Kremlin\" -> RUS, \"Russian president\" "
+              "-> RUS), or an intergovernmental-organisation code (NATO, EU, UN, "
+              "...); null when unknown."),
+        field("target_resolved", pa.string(),
+              "The fullest name of the entity `target` refers to, resolved "
+              "within the article as for `who_resolved` (the possessor for "
+              "\"NATO's expansion\"); null when none."),
+        field("target_country", pa.string(),
+              "ISO 3166-1 alpha-3 or IGO code of the target actor, as for "
+              "`who_country`; null when unknown."),
+        field("event_type", pa.string(),
+              "PLOVER event type: AGREE, CONSULT, SUPPORT, CONCEDE, COOPERATE, "
+              "AID, RETREAT, REQUEST, ACCUSE, REJECT, THREATEN, PROTEST, "
+              "SANCTION, MOBILIZE, COERCE, ASSAULT, or OTHER for an event of "
+              "none of these types; null when not typed."),
+        field("event_type_score", pa.float32(),
+              "Calibrated probability of `event_type`, in [0, 1] (softmax of "
+              "embedding similarities to the type descriptions, temperature "
+              "fitted on a labelled dev set); null when not typed."),
     ],
     metadata={b"description": b"One row per event: a predicate with at least "
               b"one argument, its who/action/target/date and all its roles."},

@@ -323,4 +323,5 @@ def test_decode_events_transform(warn):
     with test_pipeline.TestPipeline() as p:
         out = (p | beam.Create([(sent, frames), (sent2, SentenceFrames((fr2,))), (sent2, empty)])
                | DecodeEvents(MODEL))
-        assert_that(out, equal_to(expected))
+        assert_that(out["events"], equal_to(expected))
+        assert_that(out["dead_letters"], equal_to([]), label="no_dead_letters")

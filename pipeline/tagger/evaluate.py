@@ -149,6 +149,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", default="../shared/data")
     ap.add_argument("--json", help="also write the metrics here")
     ap.add_argument("--limit", type=int, default=0, help="score only the first N sentences of each set")
+    ap.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default=None,
+                    help="encoder runtime (default: $NEWSEVENTS_RUNTIME, else torch)")
     args = ap.parse_args(argv)
 
     import torch
@@ -156,7 +158,7 @@ def main(argv=None) -> int:
     from .predictor import Predictor
 
     torch.manual_seed(0)
-    pr = Predictor.from_folder(args.model)
+    pr = Predictor.from_folder(args.model, runtime=args.runtime)
     ewt, news = load_heldout(args.data_dir)
     if args.limit:
         ewt, news = ewt[: args.limit], news[: args.limit]

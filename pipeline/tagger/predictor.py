@@ -95,7 +95,14 @@ def bio_spans(tags: Sequence[str]) -> List[Tuple[str, int, int]]:
 
 class Predictor:
     def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
-                 pred_threshold: float = 0.5, batch_size: int = 32):
+                 pred_threshold: float = 0.5, batch_size: int = 32,
+                 runtime: Optional[str] = None):
+        """``runtime``: what computes the encoder: ``"torch"``, or ONNX Runtime
+        with ``"onnx"`` (fp32) / ``"onnx-int8"`` (see ``onnx_runtime``); the
+        heads always run in torch. Default: ``$NEWSEVENTS_RUNTIME``, else torch."""
+        from .onnx_runtime import check_runtime, default_runtime
+
+        self.runtime = check_runtime(runtime) if runtime else default_runtime()
         self.model = model.to(device).eval()
         self.device = torch.device(device)
         self.config = model.config
@@ -110,10 +117,18 @@ class Predictor:
         self.ner_trans = _transition_mask(self.config.ner_tags)
         self.ner_start = np.array([0.0 if not t.startswith("I-") else -1e4
                                    for t in self.config.ner_tags], dtype=np.float32)
+        self._onnx = None
+        if self.runtime != "torch":
+            if self.device.type != "cpu":
+                raise ValueError(f"runtime {self.runtime!r} runs on the CPU only, not {device!r}")
+            from .onnx_runtime import OnnxEncoder
+
+            self._onnx = OnnxEncoder(model.encoder, int8=self.runtime == "onnx-int8")
 
     @classmethod
-    def from_folder(cls, folder: str, device: str = "cpu", **kw) -> "Predictor":
-        return cls(EventTagger.load(folder, device=device), device=device, **kw)
+    def from_folder(cls, folder: str, device: str = "cpu", runtime: Optional[str] = None,
+                    **kw) -> "Predictor":
+        return cls(EventTagger.load(folder, device=device), device=device, runtime=runtime, **kw)
 
     @property
     def name(self) -> str:
@@ -143,8 +158,9 @@ class Predictor:
             return [SentenceFrames(()) for _ in batch]
         feats = encode_words(self.tokenizer, [batch[i] for i in nonempty], self.config.max_subwords)
         feats = {k: v.to(self.device) for k, v in feats.items()}
-        words = self.model.encode(feats["input_ids"], feats["attention_mask"],
-                                  feats["word_index"], feats["word_mask"])
+        encode = self._onnx.encode if self._onnx is not None else self.model.encode
+        words = encode(feats["input_ids"], feats["attention_mask"],
+                       feats["word_index"], feats["word_mask"])
         pred_logits, ner_logits = self.model.word_heads(words)
         pred_p = torch.softmax(pred_logits.float(), -1)[..., 1].cpu().numpy()
         ner_lp = torch.log_softmax(ner_logits.float(), -1).cpu().numpy()

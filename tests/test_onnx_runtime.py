@@ -1,0 +1,188 @@
+"""The ONNX Runtime encoder path (``pipeline.tagger.onnx_runtime``).
+
+A real model ($NEWSEVENTS_TEST_MODEL, else the committed checkpoint, else the
+2-layer development model at /tmp/tiny2), a real export into a temporary cache
+folder, real sentences. No timing assertions: speed is ``make bench``'s job.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+pytest.importorskip("onnx", reason="onnx is not installed")
+
+import torch  # noqa: E402
+
+from pipeline.tagger import onnx_runtime as ort_mod  # noqa: E402
+from pipeline.tagger.predictor import Argument, PredFrame, Predictor, SentenceFrames  # noqa: E402
+from pipeline.tagger.tokens import encode_words  # noqa: E402
+
+SENTENCES = [
+    "Putin did not rule out sending weapons to North Korea on Thursday .".split(),
+    "The minister announced new sanctions against Moscow .".split(),
+    "Rain fell .".split(),
+    ("Officials in Brussels said the European Union would consider a fresh package of "
+     "measures next month , after talks with Washington and Tokyo .").split(),
+    [],
+    "Why ?".split(),
+]
+
+
+def _model_dir():
+    from pipeline.tagger import CHECKPOINT_DIR
+
+    for candidate in (os.environ.get("NEWSEVENTS_TEST_MODEL"), CHECKPOINT_DIR, "/tmp/tiny2"):
+        if candidate and os.path.exists(os.path.join(candidate, "tagger_config.json")):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    """Every ONNX file of this module goes to a fresh folder, via the env var
+    the Predictor's OnnxEncoder reads."""
+    folder = str(tmp_path_factory.mktemp("onnx-cache"))
+    old = os.environ.get(ort_mod.CACHE_ENV)
+    os.environ[ort_mod.CACHE_ENV] = folder
+    yield folder
+    if old is None:
+        os.environ.pop(ort_mod.CACHE_ENV, None)
+    else:
+        os.environ[ort_mod.CACHE_ENV] = old
+
+
+@pytest.fixture(scope="module")
+def torch_predictor():
+    folder = _model_dir()
+    if folder is None:
+        pytest.skip("no tagger model (set NEWSEVENTS_TEST_MODEL)")
+    torch.set_num_threads(1)
+    return Predictor.from_folder(folder, runtime="torch", batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def onnx_predictor(torch_predictor, cache_dir):
+    return Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime="onnx",
+                     batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def int8_predictor(torch_predictor, cache_dir):
+    return Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime="onnx-int8",
+                     batch_size=8)
+
+
+def _feats(predictor, sentences):
+    return encode_words(predictor.tokenizer, [s for s in sentences if s],
+                        predictor.config.max_subwords)
+
+
+def test_fp32_encoder_matches_torch(torch_predictor, onnx_predictor):
+    feats = _feats(torch_predictor, SENTENCES)
+    with torch.inference_mode():
+        ref = torch_predictor.model.encoder(input_ids=feats["input_ids"],
+                                            attention_mask=feats["attention_mask"]).last_hidden_state
+    got = onnx_predictor._onnx.hidden(feats["input_ids"], feats["attention_mask"])
+    assert got.shape == ref.shape
+    real = feats["attention_mask"].bool()
+    assert (got - ref)[real].abs().max().item() < 1e-3
+    # the word vectors the heads read, too
+    with torch.inference_mode():
+        ref_words = torch_predictor.model.encode(feats["input_ids"], feats["attention_mask"],
+                                                 feats["word_index"], feats["word_mask"])
+    words = onnx_predictor._onnx.encode(feats["input_ids"], feats["attention_mask"],
+                                        feats["word_index"], feats["word_mask"])
+    assert (words - ref_words).abs().max().item() < 1e-3
+
+
+def test_fp32_predictions_match_torch(torch_predictor, onnx_predictor):
+    ref = torch_predictor.predict(SENTENCES)
+    got = onnx_predictor.predict(SENTENCES)
+
+    def shape(res):
+        return [(r.covered, [(f.pred_idx, f.v_words, [(a.label, a.start, a.end) for a in f.arguments])
+                             for f in r.frames], r.entities) for r in res]
+
+    assert shape(got) == shape(ref)
+
+
+def _check_structure(sentence, res):
+    assert isinstance(res, SentenceFrames)
+    n = len(sentence)
+    assert res.covered == n
+    for f in res.frames:
+        assert isinstance(f, PredFrame)
+        assert 0 <= f.pred_idx < n and f.pred_idx in f.v_words
+        assert 0.0 <= f.score <= 1.0
+        for a in f.arguments:
+            assert isinstance(a, Argument)
+            assert 0 <= a.start <= a.end < n
+            assert not (a.start <= f.pred_idx <= a.end)
+    for e in res.entities:
+        assert e.label in {"PER", "ORG", "LOC"} and 0 <= e.start <= e.end < n
+
+
+def test_int8_predictor_output_structure(torch_predictor, int8_predictor):
+    assert int8_predictor.runtime == "onnx-int8"
+    assert int8_predictor._onnx.path.endswith(ort_mod.INT8)
+    ref = torch_predictor.predict(SENTENCES)
+    got = int8_predictor.predict(SENTENCES)
+    assert len(got) == len(SENTENCES)
+    for s, r, g in zip(SENTENCES, ref, got):
+        _check_structure(s, g)
+        assert g.covered == r.covered
+    assert got[SENTENCES.index([])] == SentenceFrames(())
+    # gold predicates are honoured by the int8 path as by the torch one
+    gold = [[1] if len(s) > 1 else [] for s in SENTENCES]
+    for s, g, pr in zip(SENTENCES, int8_predictor.predict(SENTENCES, gold_predicates=gold), gold):
+        assert [f.pred_idx for f in g.frames] == pr
+
+
+def test_cache_is_reused(torch_predictor, onnx_predictor, int8_predictor, cache_dir, monkeypatch):
+    paths = [onnx_predictor._onnx.path, int8_predictor._onnx.path]
+    for p in paths:
+        assert p.startswith(cache_dir) and os.path.isfile(p)
+    mtimes = [os.stat(p).st_mtime_ns for p in paths]
+
+    def no_rebuild(*a, **k):
+        raise AssertionError("the cached ONNX model was built again")
+
+    monkeypatch.setattr(ort_mod, "export_encoder", no_rebuild)
+    monkeypatch.setattr(ort_mod, "optimize", no_rebuild)
+    monkeypatch.setattr(ort_mod, "quantize_int8", no_rebuild)
+    again = [Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime=r)._onnx.path
+             for r in ("onnx", "onnx-int8")]
+    assert again == paths
+    assert [os.stat(p).st_mtime_ns for p in paths] == mtimes
+    # no temporary leftovers in the cache folder
+    folder = os.path.dirname(paths[0])
+    assert not [f for f in os.listdir(folder) if f.endswith(".tmp")]
+
+
+def test_cache_key_follows_the_weights(torch_predictor):
+    enc = torch_predictor.model.encoder
+    key = ort_mod.encoder_key(enc)
+    assert key == ort_mod.encoder_key(enc)
+    w = enc.encoder.layer[0].output.dense.bias
+    with torch.no_grad():
+        w[0] += 1.0
+        try:
+            assert ort_mod.encoder_key(enc) != key
+        finally:
+            w[0] -= 1.0
+    assert ort_mod.encoder_key(enc) == key
+
+
+def test_runtime_choice(torch_predictor, monkeypatch):
+    monkeypatch.delenv(ort_mod.RUNTIME_ENV, raising=False)
+    assert ort_mod.default_runtime() == "torch"
+    assert Predictor(torch_predictor.model, torch_predictor.tokenizer).runtime == "torch"
+    monkeypatch.setenv(ort_mod.RUNTIME_ENV, "onnx-int8")
+    assert ort_mod.default_runtime() == "onnx-int8"
+    monkeypatch.setenv(ort_mod.RUNTIME_ENV, "tensorrt")
+    with pytest.raises(ValueError, match="unknown runtime"):
+        ort_mod.default_runtime()
+    with pytest.raises(ValueError, match="unknown runtime"):
+        Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime="fp8")
