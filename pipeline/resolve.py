@@ -1,27 +1,33 @@
-"""Per-article resolution: dates against the publication date, and the article rows.
+"""Per-article resolution: dates, actors and event types; and the article rows.
 
 One job: bring each article's events together with what is known of the article
-(its publication date, its sentence count, any dead letters) and finish them:
+(its text, publication date, named-entity mentions, sentence count, dead letters)
+and finish them:
 
 * ``date``/``date_precision``/``date_source`` — the first ARGM-TMP span that names a
   calendar date, resolved against the publication date (``dates.resolve_date``),
   forward for future tense ("will meet on Monday"); an event whose time argument is
   absent or names no date gets the publication date (``date_source = published``,
   as GDELT and NGEC do), or null with ``none`` when the article has no date;
+* ``who_resolved``/``target_resolved`` and their country codes (``actors``): "He",
+  "Mr. Putin", "The Russian president" -> the fullest name of the same entity in
+  the article; ``event_type`` and its score (``event_types``, PLOVER);
 * one ``articles`` row per article with its status and counts.
 
 Articles are the unit here (a ``CoGroupByKey`` on ``article_id``) because
-everything a careful reader resolves — dates now, actors later — is resolved
-within one article.
+everything a careful reader resolves — dates, actors — is resolved within one
+article.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from typing import Dict, List, Optional, Tuple
 
 import apache_beam as beam
 
+from pipeline.actors import resolve_actors
 from pipeline.dates import resolve_date
 from pipeline.records import ArticleMeta, DeadLetter
 
@@ -79,17 +85,23 @@ EVENTS = "events"
 DEAD_LETTERS = "dead_letters"
 
 
-def _resolve_article(article_id, grouped) -> Tuple[List[Dict], Optional[Dict]]:
-    """(event rows, article row) for one article's group; (.., None) when no meta."""
+def _resolve_article(article_id, grouped, typer=None) -> Tuple[List[Dict], Optional[Dict]]:
+    """(event rows, article row) for one article's group; (.., None) when no meta.
+
+    Dates first, then actors (pronouns, titles and short names -> the fullest name
+    in the article, and country codes), then event types (``typer``)."""
     metas = list(grouped["meta"])
     if not metas:  # events or dead letters of an article we never saw: cannot happen
         return [], None
-    meta = metas[0]
-    n_sentences = sum(grouped["n_sentences"])
-    meta = ArticleMeta(meta.article_id, meta.source, meta.published, meta.title, meta.url,
-                       n_sentences, meta.content_hash)
+    meta = dataclasses.replace(metas[0], n_sentences=sum(grouped["n_sentences"]))
     events = sorted(grouped["events"], key=lambda r: (r["sentence_index"], r["action_start"]))
     rows = [resolve_event_date(row, meta.published) for row in events]
+    mentions = sorted((m for ms in grouped.get("mentions", ()) for m in ms),
+                      key=lambda m: (m.start, m.end))
+    rows = resolve_actors(meta.text, rows, mentions)
+    if typer is not None and rows:
+        for row, (etype, score) in zip(rows, typer.type_events(rows)):
+            row["event_type"], row["event_type_score"] = etype, float(score)
     return rows, article_row(meta, len(rows), list(grouped["dead"]))
 
 
@@ -106,10 +118,21 @@ def _failed_article_row(article_id, grouped, dead: DeadLetter) -> Dict:
 
 
 class _ResolveArticle(beam.DoFn):
+    def __init__(self, type_events: bool = True):
+        self._type_events = type_events
+        self._typer = None
+
+    def setup(self):
+        # the event typer holds a transformer: load it once per worker, not per article
+        if self._type_events:
+            from pipeline.event_types import EventTyper
+
+            self._typer = EventTyper()
+
     def process(self, element):
         article_id, grouped = element
         try:  # all of the article's rows or none
-            events, article = _resolve_article(article_id, grouped)
+            events, article = _resolve_article(article_id, grouped, self._typer)
         except Exception as e:  # noqa: BLE001 -- one bad article must not fail the run
             _LOG.exception("%s: resolve failed", article_id)
             dead = DeadLetter(source=str(article_id), stage=STAGE,
@@ -130,11 +153,17 @@ class ResolveArticles(beam.PTransform):
     drops its events and makes its row a dead letter (stage ``resolve``).
 
     Inputs (all keyed by ``article_id``): ``meta`` ArticleMeta, ``events`` event rows
-    from ``decode``, ``n_sentences`` ints, ``dead`` DeadLetters of later stages."""
+    from ``decode``, ``mentions`` lists of NER mentions (optional), ``n_sentences``
+    ints, ``dead`` DeadLetters of later stages. ``type_events=False`` skips the
+    event typer (and its model)."""
+
+    def __init__(self, type_events: bool = True):
+        super().__init__()
+        self._type_events = type_events
 
     def expand(self, inputs: Dict[str, beam.PCollection]):
         out = (inputs | "GroupByArticle" >> beam.CoGroupByKey()
-               | "ResolveArticle" >> beam.ParDo(_ResolveArticle()).with_outputs(
+               | "ResolveArticle" >> beam.ParDo(_ResolveArticle(self._type_events)).with_outputs(
                    EVENTS, DEAD_LETTERS, main="articles"))
         return {"events": out[EVENTS], "articles": out.articles,
                 DEAD_LETTERS: out[DEAD_LETTERS]}

@@ -39,7 +39,8 @@ def model_name(model_dir: str) -> str:
 
 
 def _meta(a: Article) -> ArticleMeta:
-    return ArticleMeta(a.article_id, a.source, a.published, a.title, a.url, 0, a.content_hash)
+    return ArticleMeta(a.article_id, a.source, a.published, a.title, a.url, 0, a.content_hash,
+                       text=a.text)
 
 
 def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
@@ -64,6 +65,7 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
     resolved = {
         "meta": articles | "ArticleMeta" >> beam.Map(lambda a: (a.article_id, _meta(a))),
         "events": dec["events"],
+        "mentions": dec["mentions"],
         "n_sentences": seg["sentences"] | "SentenceCounts" >> beam.Map(lambda s: (s.article_id, 1)),
         "dead": later_dead | "KeyDeadLetters" >> beam.Map(lambda d: (d.article_id, d)),
     } | "ResolveArticles" >> ResolveArticles()

@@ -74,7 +74,8 @@ def test_events_columns_in_order():
         "who", "who_start", "who_end", "target", "target_start", "target_end",
         "object", "object_start", "object_end", "location", "location_start",
         "location_end", "roles", "date_text", "date", "date_precision",
-        "date_source", "confidence", "model"]
+        "date_source", "confidence", "model", "who_resolved", "who_country",
+        "target_resolved", "target_country", "event_type", "event_type_score"]
     assert "run_date" not in EVENTS.names
 
 
