@@ -125,10 +125,23 @@ def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int]
     return "\n".join(lines)
 
 
+def _quiet_imports() -> None:
+    """Beam's GCP modules log "apitools not found" on the root logger when they are
+    imported; an operator's error must stay one line, so import them quietly."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        import apache_beam.io.filesystems  # noqa: F401
+    finally:
+        root.setLevel(level)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     ns, beam_args = parser.parse_known_args(argv)
     cfg = config_from(ns)
+    _quiet_imports()
     problem = _check(cfg)
     if problem:
         sys.stderr.write(f"{PROG}: error: {problem}\n")

@@ -83,6 +83,10 @@ def _modality(text: Optional[str]) -> Optional[str]:
     return MODAL_FORMS.get(w, w)
 
 
+def _distance(arg, pred_idx: int) -> int:
+    return arg.start - pred_idx if arg.start > pred_idx else pred_idx - arg.end
+
+
 def _pick(args, *, function: Optional[str] = None, label: Optional[str] = None):
     cands = [a for a in args if (function is None or a.function == function)
              and (label is None or a.label == label)]
@@ -103,7 +107,10 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
         particles = [sent.words[i] for i in v if i != fr.pred_idx]
         args = fr.arguments
         who = _pick(args, function="PAG") or _pick(args, label="ARG0")
-        gol = _pick([a for a in args if a is not who], function="GOL")
+        # of several GOL candidates the one nearest the predicate: recipients and
+        # hearers come first after the verb ("warned [South Korea] [against arms supplies]")
+        gols = [a for a in args if a is not who and a.function == "GOL"]
+        gol = min(gols, key=lambda a: (_distance(a, fr.pred_idx), -a.score)) if gols else None
         ppt = _pick([a for a in args if a is not who], function="PPT")
         target, obj = (gol, ppt) if gol is not None else (ppt, None)
         loc = _pick(args, label="ARGM-LOC")
