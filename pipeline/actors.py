@@ -104,8 +104,12 @@ def mentions_from_frames(sentence, frames) -> List[Mention]:
     out = []
     for ent in getattr(frames, "entities", ()) or ():
         s, e = sentence.word_starts[ent.start], sentence.word_ends[ent.end]
-        out.append(Mention(sentence.text[s - sentence.start:e - sentence.start], s, e,
-                           ent.label, sentence.sentence_index))
+        text = sentence.text[s - sentence.start:e - sentence.start]
+        if ent.label == "PER" and ent.start == ent.end and gz.country_code(text):
+            # a lone nationality word tagged as a person ("Russian" in "Russian
+            # President Vladimir Putin") names no one: it is the title's demonym
+            continue
+        out.append(Mention(text, s, e, ent.label, sentence.sentence_index))
     return out
 
 

@@ -124,3 +124,21 @@ def test_operator_mistakes_are_one_line_and_exit_2(args, message, tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_warned_actors_countries_and_type(seed_run):
+    e = _event(seed_run[1], "warned", who="He")
+    assert (e["who_resolved"], e["who_country"]) == ("Vladimir Putin", "RUS")
+    assert e["target_country"] == "KOR"
+    assert e["event_type"] == "THREATEN" and 0.0 < e["event_type_score"] <= 1.0
+
+
+def test_seoul_announced_is_korea(seed_run):
+    assert _event(seed_run[1], "announced", who="Seoul")["who_country"] == "KOR"
+
+
+def test_criticized_nato_is_an_accusation(seed_run):
+    e = _event(seed_run[1], "criticized", who="The Russian president")
+    assert "NATO" in e["target_resolved"] and e["target_country"] == "NATO"
+    assert e["event_type"] == "ACCUSE"
+    assert e["who_resolved"] == "Vladimir Putin"

@@ -49,7 +49,6 @@ def test_gold_predicates_bypass_the_predicate_head(predictor):
     assert res.covered == len(words)
 
 
-@BELOW_BAR  # the NER head splits "Vladimir Putin" into two PER mentions
 def test_entities_from_the_ner_head(predictor):
     (res,) = predictor.predict(["Vladimir Putin visited Vietnam on Wednesday .".split()])
     ents = {(e.label, e.start, e.end) for e in res.entities}

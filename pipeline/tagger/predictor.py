@@ -224,6 +224,15 @@ class Predictor:
         return PredFrame(p, pscore, tuple(sorted(v_words)), tuple(args))
 
     def _decode_entities(self, lp: np.ndarray) -> Tuple[Entity, ...]:
+        """IOB2 Viterbi, then adjacent same-type spans merged: the head often starts
+        each word of a name afresh ("B-PER B-PER" for "Vladimir Putin"), while two
+        distinct entities of one type touching with nothing between is rare."""
         path = viterbi(lp, self.ner_trans, self.ner_start)
         tags = [self.config.ner_tags[t] for t in path]
-        return tuple(Entity(lbl, s, e) for lbl, s, e in bio_spans(tags))
+        merged: List[List] = []
+        for lbl, s, e in bio_spans(tags):
+            if merged and merged[-1][0] == lbl and merged[-1][2] == s - 1:
+                merged[-1][2] = e
+            else:
+                merged.append([lbl, s, e])
+        return tuple(Entity(lbl, s, e) for lbl, s, e in merged)
