@@ -53,6 +53,12 @@ def event(article_id, sentence_index, action_start, **extra):
         "date_source": "text",
         "confidence": 0.625,
         "model": "srl@1.0",
+        "who_resolved": "Ministers",
+        "who_country": None,
+        "target_resolved": None,
+        "target_country": None,
+        "event_type": "CONSULT",
+        "event_type_score": 0.5,
     }
     row.update(extra)
     return row
