@@ -46,7 +46,7 @@ from bench import corpus as C
 ROOT = C.ROOT
 PY = sys.executable
 DEFAULT_SIZES = (200, 2000, 10000)
-QUICK_SIZES = (20, 100, 300)
+QUICK_SIZES = (20, 80, 200)  # the SMALL pipeline run is skipped in quick mode
 STARTUP_SIZE = 1  # a one-article corpus: the pipeline's fixed cost
 DEFAULT_NAIVE = 2000
 QUICK_NAIVE = 300
@@ -152,11 +152,12 @@ def cli_flags() -> str:
 
 def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
                      threads: Optional[int] = None, beam_args: List[str] = (),
-                     cli_help: str = "") -> Dict:
+                     cli_help: str = "", event_typing: bool = True) -> Dict:
     out = os.path.join(C.CACHE, "out-" + re.sub(r"[^A-Za-z0-9]+", "-", name))
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [PY, "-m", "pipeline", "--input", os.path.join(folder, "*.jsonl"), "--output", out,
-           "--model", model]
+    entry = ["pipeline"] if event_typing else ["bench.cli_variant", "--no-event-typing"]
+    cmd = [PY, "-m"] + entry + ["--input", os.path.join(folder, "*.jsonl"), "--output", out,
+                                "--model", model]
     env = {}
     if runtime != "torch":
         if "--runtime" in cli_help:
@@ -178,6 +179,7 @@ def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
         log(f"warning: {name}: {ok} of {st['articles']} articles ok")
     shutil.rmtree(out, ignore_errors=True)
     return {"name": name, "kind": "pipeline", "runtime": runtime, "size": st["size"],
+            "event_typing": event_typing,
             "workers": 2 if "--direct_num_workers=2" in beam_args else 1,
             "threads": threads, "seconds": res["seconds"], "articles": st["articles"],
             "sentences": st["sentences"], "tokens": st["tokens"], "words": st["words"],
@@ -215,7 +217,10 @@ def _model_key(model: str) -> str:
     try:
         import onnxruntime
 
-        h.update(onnxruntime.__version__.encode())
+        from pipeline.tagger import onnx_runtime as O
+
+        h.update(json.dumps([onnxruntime.__version__, O.RECIPE_VERSION, O.ENCODER_INT8_OPS,
+                             O.HEADS_INT8_OPS]).encode())
     except ImportError:
         pass
     return h.hexdigest()[:16]
@@ -257,10 +262,15 @@ PROFILE_STAGES = [
     ("word heads", "EventTagger.word_heads ("),
     ("Viterbi decoding", "Predictor._decode"),
     ("predictor, rest", "Predictor._predict_batch ("),
+    ("event typing: model load + type prototypes", "EventTyper.__init__ ("),
+    ("event typing: model load + type prototypes", "EventTyper._build_prototypes ("),
+    ("event typing: embedding the events (2nd transformer)", "EventTyper."),
+    ("actors (gazetteer)", "(pipeline/gazetteer.py"),
+    ("actors (gazetteer)", "(pipeline/actors.py"),
     ("read", "(pipeline/read.py"),
     ("segment", "(pipeline/segment.py"),
     ("decode events", "(pipeline/decode.py"),
-    ("resolve (dates)", "(pipeline/resolve.py"),
+    ("resolve, rest (dates ...)", "(pipeline/resolve.py"),
     ("write", "(pipeline/write.py"),
     ("write", "parquetio.py"),
     ("Beam (runner, coders, batching)", "(apache_beam/"),
@@ -363,6 +373,9 @@ def markdown(res: Dict) -> str:
         "startup_s": "seconds of the one-article pipeline run (the fixed cost)",
         "onnx_fp32_speedup": "pipeline on ONNX Runtime fp32 ÷ pipeline on torch",
         "int8_vs_bare_int8": f"pipeline {FAST} ÷ bare {FAST}",
+        "notyping_vs_bare": "pipeline with the event typer off ÷ bare (the tagger's part of the pipeline)",
+        "notyping_int8_speedup": f"the same two with the event typer off: {FAST} ÷ torch",
+        "notyping_vs_naive": "pipeline with the event typer off ÷ naive",
         "rss_growth_runtime": "runtime of the runs that give rss_growth",
     }
     lines.append("")
@@ -455,10 +468,23 @@ def main(argv=None) -> int:
                          f"MID on it; default torch, quick {FAST}: same memory model, a third of the time)")
     ap.add_argument("--data-dir", default=C.DATA)
     ap.add_argument("--skip", default="", help="comma-separated: bare,naive,onnx,int8,eval,workers,"
-                                               "large,profile")
+                                               "notyping,small,large,profile")
     ap.add_argument("--json", default=os.path.join(ROOT, "bench", "results.json"))
     ap.add_argument("--markdown", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--report-only", action="store_true",
+                    help="re-render BENCHMARKS.md from the JSON results (no measuring)")
     args = ap.parse_args(argv)
+    if args.report_only:
+        with open(args.json) as f:
+            res = json.load(f)
+        pr = res.get("profile")
+        if pr and os.path.isfile(os.path.join(ROOT, pr["raw"])):
+            from bench import profile as P
+
+            pr["stages"] = P.bucket(os.path.join(ROOT, pr["raw"]), PROFILE_STAGES)
+        write_markdown(args.markdown, markdown(res))
+        print(res["last_line"])
+        return 0
     skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     sizes = tuple(args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))
     small, mid, large = sizes
@@ -493,6 +519,8 @@ def main(argv=None) -> int:
         return r
 
     # Warm the ONNX cache first so that no timed run pays for an export.
+    if args.quick:  # the fp32 ONNX run and the SMALL size only fill in the table
+        skip |= {"onnx", "small"}
     if not {"onnx", "int8"} <= skip:
         log("warming the ONNX cache")
         _check(run_measured([PY, "-c", "import sys; from pipeline.tagger.predictor import Predictor; "
@@ -511,6 +539,12 @@ def main(argv=None) -> int:
         add(measure_pipeline("pipeline onnx", folders[mid], model, runtime="onnx", cli_help=help_text))
     if "int8" not in skip:
         add(measure_pipeline(f"pipeline {FAST}", folders[mid], model, runtime=FAST, cli_help=help_text))
+    if "notyping" not in skip:
+        add(measure_pipeline("pipeline, no event typing", folders[mid], model, cli_help=help_text,
+                             event_typing=False))
+        if "int8" not in skip:
+            add(measure_pipeline(f"pipeline {FAST}, no event typing", folders[mid], model,
+                                 runtime=FAST, cli_help=help_text, event_typing=False))
     if "workers" not in skip:
         add(measure_pipeline("pipeline 2 workers", folders[mid], model, threads=1, cli_help=help_text,
                              beam_args=["--direct_num_workers=2", "--direct_running_mode=multi_processing"]))
@@ -519,8 +553,9 @@ def main(argv=None) -> int:
     if mid_sweep not in by:
         add(measure_pipeline(mid_sweep, folders[mid], model, runtime=sweep, cli_help=help_text))
     sfx = "" if sweep == "torch" else f" {sweep}"
-    add(measure_pipeline(f"pipeline {small}{sfx}", folders[small], model, runtime=sweep,
-                         cli_help=help_text))
+    if "small" not in skip:
+        add(measure_pipeline(f"pipeline {small}{sfx}", folders[small], model, runtime=sweep,
+                             cli_help=help_text))
     if "large" not in skip:
         add(measure_pipeline(f"pipeline {large}{sfx}", folders[large], model, runtime=sweep,
                              cli_help=help_text))
@@ -550,6 +585,9 @@ def main(argv=None) -> int:
         "workers2_speedup": ratio("pipeline 2 workers", "pipeline"),
         "onnx_fp32_speedup": ratio("pipeline onnx", "pipeline"),
         "int8_vs_bare_int8": ratio(f"pipeline {FAST}", f"bare {FAST}"),
+        "notyping_vs_bare": ratio("pipeline, no event typing", "bare"),
+        "notyping_int8_speedup": ratio(f"pipeline {FAST}, no event typing", "pipeline, no event typing"),
+        "notyping_vs_naive": ratio("pipeline, no event typing", "naive"),
     }
     # The same ratio without the pipeline's fixed cost (interpreter, imports,
     # model load, graph construction), estimated by the one-article run.

@@ -148,6 +148,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
+    if ns.runtime:  # read by the Predictor where the model loads (local workers inherit it)
+        os.environ["NEWSEVENTS_RUNTIME"] = ns.runtime
     from pipeline.run import run
 
     t0 = time.time()

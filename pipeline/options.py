@@ -69,6 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--incremental", action="store_true",
                         help="skip articles already processed into earlier run dates (same id and "
                              "content hash, kept in <output>/_manifest.jsonl); needs --run-date")
+    parser.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"],
+                        help="what runs the tagger's encoder: torch (default), ONNX Runtime fp32, or "
+                             "ONNX Runtime with int8 weights (see BENCHMARKS.md for speed and accuracy); "
+                             "sets NEWSEVENTS_RUNTIME for this process and the workers it starts")
     parser.add_argument("--threads", type=positive_int, metavar="N",
                         help="torch threads per worker (default: torch's choice)")
 

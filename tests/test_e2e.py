@@ -116,6 +116,7 @@ def test_rerun_gives_identical_rows(seed_run, tmp_path):
     (["--input", SEED, "--output", "{tmp}", "--model", "/nonexistent"], "model folder"),
     (["--input", SEED, "--output", "/proc/forbidden/out"], "cannot write output"),
     (["--output", "{tmp}"], "--input"),
+    (["--input", SEED, "--output", "{tmp}", "--runtime", "tensorrt"], "--runtime"),
 ])
 def test_operator_mistakes_are_one_line_and_exit_2(args, message, tmp_path):
     args = [a.replace("{tmp}", str(tmp_path / "o")) for a in args]

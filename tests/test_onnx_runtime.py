@@ -97,6 +97,29 @@ def test_fp32_encoder_matches_torch(torch_predictor, onnx_predictor):
     assert (words - ref_words).abs().max().item() < 1e-3
 
 
+def test_fp32_role_heads_match_torch(torch_predictor, onnx_predictor):
+    feats = _feats(torch_predictor, SENTENCES)
+    model = torch_predictor.model
+    fs = torch.tensor([0, 0, 1, 2, 3, 4])
+    fp = torch.tensor([1, 4, 2, 0, 5, 0])
+    with torch.inference_mode():
+        words = model.encode(feats["input_ids"], feats["attention_mask"], feats["word_index"],
+                             feats["word_mask"])
+        arg, fn = model.frame_heads(words, feats["word_mask"], fs, fp)
+        ref_arg, ref_fn = torch.log_softmax(arg, -1).numpy(), torch.log_softmax(fn, -1).numpy()
+    got_arg, got_fn = onnx_predictor._onnx.frame_log_probs(words, feats["word_mask"], fs, fp)
+    assert got_arg.shape == ref_arg.shape and got_fn.shape == ref_fn.shape
+    real = feats["word_mask"][fs].bool().numpy()
+    assert abs(got_arg - ref_arg)[real].max() < 1e-3
+    assert abs(got_fn - ref_fn)[real].max() < 1e-3
+    # one frame, one word: the smallest shapes the exported graph must take
+    one = words[3:4, :1], feats["word_mask"][3:4, :1], torch.tensor([0]), torch.tensor([0])
+    with torch.inference_mode():
+        arg, _ = model.frame_heads(*one)
+    assert abs(onnx_predictor._onnx.frame_log_probs(*one)[0]
+               - torch.log_softmax(arg, -1).numpy()).max() < 1e-3
+
+
 def test_fp32_predictions_match_torch(torch_predictor, onnx_predictor):
     ref = torch_predictor.predict(SENTENCES)
     got = onnx_predictor.predict(SENTENCES)
@@ -126,7 +149,8 @@ def _check_structure(sentence, res):
 
 def test_int8_predictor_output_structure(torch_predictor, int8_predictor):
     assert int8_predictor.runtime == "onnx-int8"
-    assert int8_predictor._onnx.path.endswith(ort_mod.INT8)
+    enc_path, heads_path = int8_predictor._onnx.paths
+    assert enc_path.endswith(ort_mod.INT8) and heads_path.endswith(ort_mod.HEADS_INT8)
     ref = torch_predictor.predict(SENTENCES)
     got = int8_predictor.predict(SENTENCES)
     assert len(got) == len(SENTENCES)
@@ -141,7 +165,8 @@ def test_int8_predictor_output_structure(torch_predictor, int8_predictor):
 
 
 def test_cache_is_reused(torch_predictor, onnx_predictor, int8_predictor, cache_dir, monkeypatch):
-    paths = [onnx_predictor._onnx.path, int8_predictor._onnx.path]
+    paths = onnx_predictor._onnx.paths + int8_predictor._onnx.paths
+    assert len(set(paths)) == 4
     for p in paths:
         assert p.startswith(cache_dir) and os.path.isfile(p)
     mtimes = [os.stat(p).st_mtime_ns for p in paths]
@@ -150,15 +175,52 @@ def test_cache_is_reused(torch_predictor, onnx_predictor, int8_predictor, cache_
         raise AssertionError("the cached ONNX model was built again")
 
     monkeypatch.setattr(ort_mod, "export_encoder", no_rebuild)
+    monkeypatch.setattr(ort_mod, "export_heads", no_rebuild)
     monkeypatch.setattr(ort_mod, "optimize", no_rebuild)
     monkeypatch.setattr(ort_mod, "quantize_int8", no_rebuild)
-    again = [Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime=r)._onnx.path
-             for r in ("onnx", "onnx-int8")]
+    again = [p for r in ("onnx", "onnx-int8")
+             for p in Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime=r)._onnx.paths]
     assert again == paths
     assert [os.stat(p).st_mtime_ns for p in paths] == mtimes
-    # no temporary leftovers in the cache folder
-    folder = os.path.dirname(paths[0])
-    assert not [f for f in os.listdir(folder) if f.endswith(".tmp")]
+    # no temporary leftovers in the cache folders
+    for folder in {os.path.dirname(p) for p in paths}:
+        assert not [f for f in os.listdir(folder) if f.endswith(".tmp")]
+
+
+def test_heads_key_follows_the_head_weights_only(torch_predictor):
+    model = torch_predictor.model
+    key = ort_mod.heads_key(model)
+    with torch.no_grad():
+        model.arg_head.bias[0] += 1.0
+        try:
+            assert ort_mod.heads_key(model) != key
+        finally:
+            model.arg_head.bias[0] -= 1.0
+        model.pred_head.bias[0] += 1.0  # not part of the exported heads
+        try:
+            assert ort_mod.heads_key(model) == key
+        finally:
+            model.pred_head.bias[0] -= 1.0
+
+
+def test_batched_viterbi_is_the_per_sentence_viterbi(torch_predictor):
+    """The batch decoder the predictor uses returns exactly the per-sequence
+    paths, on random scores with ties and on sequences of every length."""
+    import numpy as np
+
+    from pipeline.tagger.predictor import viterbi, viterbi_batch
+
+    pr = torch_predictor
+    rng = np.random.default_rng(0)
+    for trans, start in ((pr.trans, pr.start_ok), (pr.ner_trans, pr.ner_start)):
+        t = trans.shape[0]
+        lengths = np.array([1, 2, 3, 7, 7, 12, 30, 1])
+        lp = np.log(rng.dirichlet(np.ones(t), size=(len(lengths), 30))).astype(np.float32)
+        lp[2] = np.round(lp[2])  # ties
+        got = viterbi_batch(lp, lengths, trans, start)
+        assert got == [viterbi(lp[k, :n], trans, start) for k, n in enumerate(lengths)]
+    assert viterbi_batch(np.zeros((0, 4, 3), np.float32), np.zeros(0, int), pr.ner_trans[:3, :3],
+                         pr.ner_start[:3]) == []
 
 
 def test_cache_key_follows_the_weights(torch_predictor):

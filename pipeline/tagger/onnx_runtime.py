@@ -1,39 +1,48 @@
-"""ONNX Runtime for the tagger's encoder: the fast CPU inference path.
+"""ONNX Runtime for the tagger: the fast CPU inference path.
 
-``Predictor(..., runtime="onnx" | "onnx-int8")`` runs the transformer encoder
-(``EventTagger.encoder``, sub-word ids -> last hidden states: nearly all of the
-model's arithmetic) in ONNX Runtime instead of PyTorch. The small heads (predicate,
-NER, and the per-predicate BiLSTM role/function heads) stay in PyTorch, so the
-decoding is the same code on every runtime.
+``Predictor(..., runtime="onnx" | "onnx-int8")`` runs the two costly parts of
+the model in ONNX Runtime instead of PyTorch:
 
-* ``onnx``: the encoder exported with ``torch.onnx.export`` (dynamic batch and
-  sequence axes), then rewritten by ONNX Runtime's transformer optimizer
-  (fused embedding+LayerNorm, attention, GELU and skip-LayerNorm kernels), fp32.
-* ``onnx-int8``: the same graph with its MatMul/Attention weights quantized to
-  int8 (per output channel) by ``onnxruntime.quantization.quantize_dynamic``;
-  activations are quantized on the fly. The accuracy cost is measured in
-  ``BENCHMARKS.md``.
+* the transformer encoder (``EventTagger.encoder``: sub-word ids -> last hidden
+  states), exported with ``torch.onnx.export`` (dynamic batch and sequence
+  axes), then rewritten by ONNX Runtime's transformer optimizer (fused
+  embedding+LayerNorm, multi-head attention, bias+GELU and skip+LayerNorm
+  kernels);
+* the role heads (``EventTagger.frame_heads``: the per-predicate projection,
+  BiLSTM and role/function layers, ending in log-softmaxes), exported the same
+  way; the packed BiLSTM becomes one ONNX ``LSTM`` with per-frame lengths.
+
+The predicate and NER heads (two small linear layers) and all decoding stay in
+PyTorch/NumPy, so decoding is the same code on every runtime.
+
+* ``onnx``: both graphs in fp32 (the same numbers as PyTorch to ~1e-5).
+* ``onnx-int8``: the same graphs with their weights quantized to int8 by
+  ``onnxruntime.quantization.quantize_dynamic`` (signed int8, one scale per
+  output channel; activations are quantized on the fly): the encoder's MatMul
+  and Attention weights (the embedding table stays fp32) and the heads'
+  MatMul and LSTM weights. Its accuracy cost is measured in ``BENCHMARKS.md``.
 
 The ONNX files are built once per machine, the first time a predictor asks for
 them, into a cache folder outside the package (never committed)::
 
     $NEWSEVENTS_ONNX_CACHE, else $XDG_CACHE_HOME/newsevents/onnx,
     else ~/.cache/newsevents/onnx
-        <key>/encoder.onnx          exported
-        <key>/encoder-opt.onnx      optimized, fp32   (runtime "onnx")
-        <key>/encoder-int8.onnx     optimized, int8   (runtime "onnx-int8")
+        <encoder key>/encoder.onnx       exported
+        <encoder key>/encoder-opt.onnx   optimized, fp32   (runtime "onnx")
+        <encoder key>/encoder-int8.onnx  optimized, int8   (runtime "onnx-int8")
+        <heads key>/heads.onnx           fp32
+        <heads key>/heads-int8.onnx      int8
 
 (a per-user folder under the system temp folder when that one is not writable).
+A key is a sha256 over the part's weights and configuration, this module's
+recipe version and the torch / onnxruntime versions, so a retrained model or an
+upgrade builds new files and never reuses stale ones. A file lock serialises
+concurrent builders (several Beam worker processes starting at once): the first
+one builds, the others wait and then load the finished file. Files are written
+under a temporary name and renamed into place, so a crashed build never leaves
+a half-written model behind.
 
-``<key>`` is a sha256 over the encoder's weights and configuration, this
-module's recipe version and the torch / onnxruntime versions, so a retrained
-model or an upgrade builds new files and never reuses stale ones. A file lock
-serialises concurrent builders (several Beam worker processes starting at once):
-the first one builds, the others wait and then load the finished file. Files
-are written under a temporary name and renamed into place, so a crashed build
-never leaves a half-written model behind.
-
-Threads: the session uses ``torch.get_num_threads()`` intra-op threads unless
+Threads: the sessions use ``torch.get_num_threads()`` intra-op threads unless
 told otherwise, so the pipeline's ``--threads`` (``torch.set_num_threads`` in
 the model handler) governs both runtimes alike.
 """
@@ -45,7 +54,7 @@ import json
 import logging
 import os
 import tempfile
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -58,12 +67,14 @@ RUNTIME_ENV = "NEWSEVENTS_RUNTIME"
 CACHE_ENV = "NEWSEVENTS_ONNX_CACHE"
 # Bump when the export/optimize/quantize recipe changes: old cache entries are
 # then simply never looked up again.
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"
 OPSET = 17
 
 EXPORTED = "encoder.onnx"
 OPTIMIZED = "encoder-opt.onnx"
 INT8 = "encoder-int8.onnx"
+HEADS = "heads.onnx"
+HEADS_INT8 = "heads-int8.onnx"
 META = "meta.json"
 
 
@@ -93,6 +104,15 @@ def _versions() -> Dict[str, str]:
             "onnxruntime": onnxruntime.__version__}
 
 
+def _hash_state(h, module: nn.Module, names: Optional[Sequence[str]] = None) -> None:
+    for name, t in sorted(module.state_dict().items()):
+        if names is not None and not name.startswith(tuple(names)):
+            continue
+        t = t.detach().to("cpu").contiguous()
+        h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
+        h.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
+
+
 def encoder_key(encoder: nn.Module) -> str:
     """sha256 over the encoder's weights (names, shapes, dtypes, bytes), its
     config and the toolchain versions. About 0.1 s for MiniLM-L6."""
@@ -105,10 +125,21 @@ def encoder_key(encoder: nn.Module) -> str:
                               "intermediate_size", "hidden_act", "max_position_embeddings",
                               "type_vocab_size", "vocab_size", "layer_norm_eps")},
                             sort_keys=True, default=str).encode())
-    for name, t in sorted(encoder.state_dict().items()):
-        t = t.detach().to("cpu").contiguous()
-        h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
-        h.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
+    _hash_state(h, encoder)
+    return h.hexdigest()
+
+
+HEAD_MODULES = ("marker.", "dist.", "proj.", "lstm.", "arg_head.", "func_head.")
+
+
+def heads_key(model: nn.Module) -> str:
+    """sha256 over the role heads' weights and the config fields they read."""
+    h = hashlib.sha256()
+    h.update(json.dumps(dict(_versions(), part="heads"), sort_keys=True).encode())
+    c = model.config
+    h.update(json.dumps({"max_dist": c.max_dist, "bio": list(c.bio_tags),
+                         "functions": list(c.functions)}, sort_keys=True).encode())
+    _hash_state(h, model, HEAD_MODULES)
     return h.hexdigest()
 
 
@@ -158,7 +189,7 @@ def export_encoder(encoder: nn.Module, path: str) -> None:
     wrapper = _LastHidden(encoder).eval()
     # Export the eager attention (explicit MatMul/Softmax): ONNX Runtime's
     # optimizer fuses that pattern into its Attention kernel; the SDPA graph
-    # of transformers 5 is left unfused (measured: 2x slower).
+    # of transformers 5 is left unfused (only LayerNorm/GELU fusions).
     cfg = getattr(encoder, "config", None)
     attn_before = getattr(cfg, "_attn_implementation", None)
     can_switch = attn_before not in (None, "eager") and hasattr(encoder, "set_attn_implementation")
@@ -202,23 +233,66 @@ def optimize(src: str, dst: str, num_heads: int, hidden_size: int) -> bool:
         return False
 
 
-def quantize_int8(src: str, dst: str) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+class _FrameLogProbs(nn.Module):
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
 
+    def forward(self, words, word_mask, frame_sent, frame_pred):
+        arg, fn = self.model.frame_heads(words, word_mask, frame_sent, frame_pred)
+        return torch.log_softmax(arg.float(), -1), torch.log_softmax(fn.float(), -1)
+
+
+def export_heads(model: nn.Module, path: str) -> None:
+    """``model.frame_heads`` + log-softmax -> ONNX at ``path``. Inputs: words
+    (batch x words x hidden), word_mask (batch x words), frame_sent, frame_pred
+    (frames); outputs arg_lp, fn_lp (frames x words x tags)."""
+    import warnings
+
+    was_training = model.training
+    model.eval()
+    g = torch.Generator().manual_seed(0)
+    words = torch.randn(3, 7, model.encoder.config.hidden_size, generator=g)
+    word_mask = torch.tensor([[1.0] * 7, [1.0] * 4 + [0.0] * 3, [1.0] * 2 + [0.0] * 5])
+    frame_sent = torch.tensor([0, 0, 1, 2])
+    frame_pred = torch.tensor([1, 5, 0, 1])
+    try:
+        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _FrameLogProbs(model), (words, word_mask, frame_sent, frame_pred), path,
+                dynamo=False, opset_version=OPSET,
+                input_names=["words", "word_mask", "frame_sent", "frame_pred"],
+                output_names=["arg_lp", "fn_lp"],
+                dynamic_axes={"words": {0: "batch", 1: "words"},
+                              "word_mask": {0: "batch", 1: "words"},
+                              "frame_sent": {0: "frames"}, "frame_pred": {0: "frames"},
+                              "arg_lp": {0: "frames", 1: "words"},
+                              "fn_lp": {0: "frames", 1: "words"}},
+                do_constant_folding=True)
+    finally:
+        model.train(was_training)
+
+
+def quantize_int8(src: str, dst: str, op_types: Sequence[str]) -> None:
+    """Dynamic int8: signed weights, one scale per output channel (per-tensor
+    scales cost 2 F1 points; unsigned weights or reduce_range were no better:
+    ``python -m bench.quant_variants``)."""
     import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # The optimizer's fused ops (com.microsoft domain) defeat ONNX shape
     # inference; their outputs are all float tensors.
     quantize_dynamic(src, dst, per_channel=True, reduce_range=False,
-                     weight_type=QuantType.QInt8,
+                     weight_type=QuantType.QInt8, op_types_to_quantize=list(op_types),
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
 
 
-def build(encoder: nn.Module, int8: bool, cache_dir: Optional[str] = None,
-          key: Optional[str] = None) -> str:
-    """Path of the cached ONNX encoder (fp32-optimized or int8), building what
-    is missing. Safe to call from several processes at once."""
-    key = key or encoder_key(encoder)
+ENCODER_INT8_OPS = ("MatMul", "Attention")
+HEADS_INT8_OPS = ("MatMul", "LSTM")
+
+
+def _cache_folder(key: str, cache_dir: Optional[str]) -> str:
     root = cache_dir or cache_root()
     try:
         os.makedirs(root, exist_ok=True)
@@ -228,29 +302,69 @@ def build(encoder: nn.Module, int8: bool, cache_dir: Optional[str] = None,
         if cache_dir:
             raise
         root = os.path.join(tempfile.gettempdir(), f"newsevents-onnx-{os.getuid()}")
-    folder = os.path.join(root, key[:32])
-    want = os.path.join(folder, INT8 if int8 else OPTIMIZED)
-    if os.path.isfile(want):
-        return want
+    return os.path.join(root, key[:32])
+
+
+def _ensure(folder: str, steps: Sequence[tuple], want: str, meta: Dict) -> str:
+    """Run the build ``steps`` ((file name, fn(tmp_path)), in order) whose file
+    is missing, under the folder's lock; return the path of ``want``."""
+    path = os.path.join(folder, want)
+    if os.path.isfile(path):
+        return path
     with _locked(folder):
-        if os.path.isfile(want):  # built by another process while we waited
-            return want
-        exported = os.path.join(folder, EXPORTED)
-        optimized = os.path.join(folder, OPTIMIZED)
-        meta = dict(_versions(), key=key)
-        if not os.path.isfile(exported):
-            with _writing(folder, EXPORTED) as tmp:
-                export_encoder(encoder, tmp)
-        if not os.path.isfile(optimized):
-            cfg = encoder.config
-            with _writing(folder, OPTIMIZED) as tmp:
-                meta["fused"] = optimize(exported, tmp, cfg.num_attention_heads, cfg.hidden_size)
-            with open(os.path.join(folder, META), "w") as f:
-                json.dump(meta, f, indent=1)
-        if int8 and not os.path.isfile(want):
-            with _writing(folder, INT8) as tmp:
-                quantize_int8(optimized, tmp)
-    return want
+        for name, make in steps:
+            if not os.path.isfile(os.path.join(folder, name)):
+                with _writing(folder, name) as tmp:
+                    make(tmp)
+            if name == want:
+                break
+        with open(os.path.join(folder, META), "w") as f:
+            json.dump(meta, f, indent=1)
+    return path
+
+
+def build(encoder: nn.Module, int8: bool, cache_dir: Optional[str] = None,
+          key: Optional[str] = None) -> str:
+    """Path of the cached ONNX encoder (fp32-optimized or int8), building what
+    is missing. Safe to call from several processes at once."""
+    key = key or encoder_key(encoder)
+    folder = _cache_folder(key, cache_dir)
+    exported, optimized = os.path.join(folder, EXPORTED), os.path.join(folder, OPTIMIZED)
+    cfg = encoder.config
+    meta = dict(_versions(), key=key, part="encoder", int8_ops=list(ENCODER_INT8_OPS))
+    steps = [
+        (EXPORTED, lambda tmp: export_encoder(encoder, tmp)),
+        (OPTIMIZED, lambda tmp: meta.__setitem__(
+            "fused", optimize(exported, tmp, cfg.num_attention_heads, cfg.hidden_size))),
+        (INT8, lambda tmp: quantize_int8(optimized, tmp, ENCODER_INT8_OPS)),
+    ]
+    return _ensure(folder, steps, INT8 if int8 else OPTIMIZED, meta)
+
+
+def build_heads(model: nn.Module, int8: bool, cache_dir: Optional[str] = None,
+                key: Optional[str] = None) -> str:
+    """Path of the cached ONNX role heads (fp32 or int8)."""
+    key = key or heads_key(model)
+    folder = _cache_folder(key, cache_dir)
+    fp32 = os.path.join(folder, HEADS)
+    meta = dict(_versions(), key=key, part="heads", int8_ops=list(HEADS_INT8_OPS))
+    steps = [(HEADS, lambda tmp: export_heads(model, tmp)),
+             (HEADS_INT8, lambda tmp: quantize_int8(fp32, tmp, HEADS_INT8_OPS))]
+    return _ensure(folder, steps, HEADS_INT8 if int8 else HEADS, meta)
+
+
+def _session(path: str, num_threads: Optional[int]):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.intra_op_num_threads = int(num_threads or torch.get_num_threads())
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # Idle worker threads sleep instead of spinning: no core burnt between
+    # calls that another Beam worker could use (measured: no loss here).
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
 
 class OnnxEncoder:
@@ -258,18 +372,9 @@ class OnnxEncoder:
 
     def __init__(self, encoder: nn.Module, int8: bool = False, num_threads: Optional[int] = None,
                  cache_dir: Optional[str] = None):
-        import onnxruntime as ort
-
         self.int8 = int8
         self.path = build(encoder, int8, cache_dir)
-        so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.intra_op_num_threads = int(num_threads or torch.get_num_threads())
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # Spinning worker threads burn the other Beam worker's core between calls.
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(self.path, so, providers=["CPUExecutionProvider"])
+        self.session = _session(self.path, num_threads)
         self._inputs = {i.name for i in self.session.get_inputs()}
 
     def hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -286,3 +391,39 @@ class OnnxEncoder:
         hidden = self.hidden(input_ids, attention_mask).to(word_mask.device)
         idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, hidden.size(-1))
         return torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
+
+
+class OnnxFrameHeads:
+    """``EventTagger.frame_heads`` + log-softmax on an ONNX Runtime session."""
+
+    def __init__(self, model: nn.Module, int8: bool = False, num_threads: Optional[int] = None,
+                 cache_dir: Optional[str] = None):
+        self.int8 = int8
+        self.path = build_heads(model, int8, cache_dir)
+        self.session = _session(self.path, num_threads)
+
+    def log_probs(self, words, word_mask, frame_sent, frame_pred):
+        """(arg_lp, fn_lp) as float32 NumPy arrays, frames x words x tags."""
+        feeds = {"words": words.detach().cpu().numpy().astype(np.float32, copy=False),
+                 "word_mask": word_mask.cpu().numpy().astype(np.float32, copy=False),
+                 "frame_sent": frame_sent.cpu().numpy().astype(np.int64, copy=False),
+                 "frame_pred": frame_pred.cpu().numpy().astype(np.int64, copy=False)}
+        arg_lp, fn_lp = self.session.run(["arg_lp", "fn_lp"], feeds)
+        return arg_lp, fn_lp
+
+
+class OnnxTagger:
+    """The encoder and the role heads of one ``EventTagger`` on ONNX Runtime."""
+
+    def __init__(self, model: nn.Module, int8: bool = False, num_threads: Optional[int] = None,
+                 cache_dir: Optional[str] = None):
+        self.int8 = int8
+        self.encoder = OnnxEncoder(model.encoder, int8, num_threads, cache_dir)
+        self.heads = OnnxFrameHeads(model, int8, num_threads, cache_dir)
+        self.encode = self.encoder.encode
+        self.hidden = self.encoder.hidden
+        self.frame_log_probs = self.heads.log_probs
+
+    @property
+    def paths(self):
+        return [self.encoder.path, self.heads.path]

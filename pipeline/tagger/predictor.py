@@ -82,6 +82,39 @@ def viterbi(logp: np.ndarray, trans: np.ndarray, start_ok: np.ndarray) -> List[i
     return path[::-1]
 
 
+def viterbi_batch(logp: np.ndarray, lengths: np.ndarray, trans: np.ndarray,
+                  start_ok: np.ndarray) -> List[List[int]]:
+    """``viterbi`` for many sequences at once: ``logp`` is sequences x steps x
+    tags, sequence ``f`` uses its first ``lengths[f]`` (>= 1) steps. Returns
+    exactly ``[viterbi(logp[f, :lengths[f]], trans, start_ok) for f ...]``: the
+    same float32 sums and first-maximum tie-breaking, one NumPy step for all
+    sequences instead of one per sequence."""
+    f, w, t = logp.shape
+    if f == 0:
+        return []
+    lengths = np.asarray(lengths, dtype=np.int64)
+    score = logp[:, 0] + start_ok
+    final = score.copy()
+    back = np.zeros((f, w, t), dtype=np.int64)
+    for i in range(1, int(lengths.max())):
+        cand = score[:, :, None] + trans  # seq x prev x cur
+        back[:, i] = cand.argmax(1)
+        score = cand.max(1) + logp[:, i]
+        done = lengths == i + 1
+        if done.any():
+            final[done] = score[done]
+    rows = np.arange(f)
+    cur = final.argmax(1)
+    paths = np.zeros((f, w), dtype=np.int64)
+    paths[rows, lengths - 1] = cur
+    for i in range(int(lengths.max()) - 1, 0, -1):
+        active = lengths - 1 >= i
+        prev = back[rows, i, cur]
+        cur = np.where(active, prev, cur)
+        paths[active, i - 1] = prev[active]
+    return [paths[k, :lengths[k]].tolist() for k in range(f)]
+
+
 def bio_spans(tags: Sequence[str]) -> List[Tuple[str, int, int]]:
     out, cur = [], None
     for i, t in enumerate(list(tags) + ["O"]):
@@ -97,9 +130,9 @@ class Predictor:
     def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
                  pred_threshold: float = 0.5, batch_size: int = 32,
                  runtime: Optional[str] = None):
-        """``runtime``: what computes the encoder: ``"torch"``, or ONNX Runtime
-        with ``"onnx"`` (fp32) / ``"onnx-int8"`` (see ``onnx_runtime``); the
-        heads always run in torch. Default: ``$NEWSEVENTS_RUNTIME``, else torch."""
+        """``runtime``: what computes the encoder and the role heads:
+        ``"torch"``, or ONNX Runtime with ``"onnx"`` (fp32) / ``"onnx-int8"``
+        (see ``onnx_runtime``). Default: ``$NEWSEVENTS_RUNTIME``, else torch."""
         from .onnx_runtime import check_runtime, default_runtime
 
         self.runtime = check_runtime(runtime) if runtime else default_runtime()
@@ -121,9 +154,9 @@ class Predictor:
         if self.runtime != "torch":
             if self.device.type != "cpu":
                 raise ValueError(f"runtime {self.runtime!r} runs on the CPU only, not {device!r}")
-            from .onnx_runtime import OnnxEncoder
+            from .onnx_runtime import OnnxTagger
 
-            self._onnx = OnnxEncoder(model.encoder, int8=self.runtime == "onnx-int8")
+            self._onnx = OnnxTagger(model, int8=self.runtime == "onnx-int8")
 
     @classmethod
     def from_folder(cls, folder: str, device: str = "cpu", runtime: Optional[str] = None,
@@ -181,37 +214,48 @@ class Predictor:
         if frame_sent:
             fs = torch.tensor(frame_sent, device=self.device)
             fp = torch.tensor(frame_pred, device=self.device)
-            arg_logits, fn_logits = self.model.frame_heads(words, feats["word_mask"], fs, fp)
-            arg_lp = torch.log_softmax(arg_logits.float(), -1).cpu().numpy()
-            fn_lp = torch.log_softmax(fn_logits.float(), -1).cpu().numpy()
-            for k, (r, p) in enumerate(zip(frame_sent, frame_pred)):
-                n = len(batch[nonempty[r]])
-                cov = [w for w in range(n) if mask[r, w] > 0]
-                frames_by_row[r].append(self._decode_frame(arg_lp[k, :n], fn_lp[k, :n], p,
-                                                           float(pred_p[r, p]), cov))
+            if self._onnx is not None:
+                arg_lp, fn_lp = self._onnx.frame_log_probs(words, feats["word_mask"], fs, fp)
+            else:
+                arg_logits, fn_logits = self.model.frame_heads(words, feats["word_mask"], fs, fp)
+                arg_lp = torch.log_softmax(arg_logits.float(), -1).cpu().numpy()
+                fn_lp = torch.log_softmax(fn_logits.float(), -1).cpu().numpy()
+            lengths = [len(batch[nonempty[r]]) for r in frame_sent]
+            decoded = self._decode_frames(arg_lp, fn_lp, mask[frame_sent], frame_pred, lengths,
+                                          [float(pred_p[r, p]) for r, p in zip(frame_sent, frame_pred)])
+            for r, frame in zip(frame_sent, decoded):
+                frames_by_row[r].append(frame)
+        cov_ns = [int(mask[r, :len(batch[i])].sum()) for r, i in enumerate(nonempty)]
+        ents_by_row = self._decode_entities_batch(ner_lp, cov_ns)
+        row_of = {i: r for r, i in enumerate(nonempty)}
         for i, s in enumerate(batch):
-            if i not in nonempty:
+            if i not in row_of:
                 results.append(SentenceFrames(()))
                 continue
-            r = nonempty.index(i)
-            n = len(s)
-            cov_n = int(mask[r, :n].sum())
-            ents = self._decode_entities(ner_lp[r, :cov_n]) if cov_n else ()
-            results.append(SentenceFrames(tuple(frames_by_row[r]), ents, cov_n))
+            r = row_of[i]
+            results.append(SentenceFrames(tuple(frames_by_row[r]), ents_by_row[r], cov_ns[r]))
         return results
 
-    def _decode_frame(self, lp: np.ndarray, fn_lp: np.ndarray, p: int, pscore: float,
-                      covered: List[int]) -> PredFrame:
-        lp = lp.copy()
-        uncovered = np.ones(len(lp), dtype=bool)
-        uncovered[covered] = False
+    def _decode_frames(self, arg_lp: np.ndarray, fn_lp: np.ndarray, cov_mask: np.ndarray,
+                       preds: List[int], lengths: List[int], pscores: List[float]) -> List[PredFrame]:
+        """All frames of a batch: Viterbi over the BIO-allowed transitions with
+        the words outside the window forced to ``O`` and the predicate to
+        ``B-V`` (frame ``k``: its sentence's first ``lengths[k]`` words)."""
+        lp = arg_lp.copy()
+        uncovered = cov_mask[:, :lp.shape[1]] <= 0
         lp[uncovered] = -1e4
         lp[uncovered, 0] = 0.0  # words past the window are "O"
-        lp[p] = -1e4
-        lp[p, self.b_v] = 0.0  # the predicate is the V
-        path = viterbi(lp, self.trans, self.start_ok)
-        tags = [self.bio[t] for t in path]
+        rows = np.arange(len(preds))
+        lp[rows, preds] = -1e4
+        lp[rows, preds, self.b_v] = 0.0  # the predicate is the V
+        paths = viterbi_batch(lp, np.array(lengths), self.trans, self.start_ok)
         probs = np.exp(lp.max(-1))
+        return [self._frame(path, probs[k], fn_lp[k], preds[k], pscores[k])
+                for k, path in enumerate(paths)]
+
+    def _frame(self, path: List[int], probs: np.ndarray, fn_lp: np.ndarray, p: int,
+               pscore: float) -> PredFrame:
+        tags = [self.bio[t] for t in path]
         args, v_words = [], {p}
         for label, s, e in bio_spans(tags):
             if label == "V":  # the predicate and its particles: "rule ... out"
@@ -223,11 +267,40 @@ class Predictor:
             args.append(Argument(label, s, e, float(probs[s:e + 1].mean()), fn))
         return PredFrame(p, pscore, tuple(sorted(v_words)), tuple(args))
 
+    def _decode_entities_batch(self, ner_lp: np.ndarray, cov_ns: List[int]) -> List[Tuple[Entity, ...]]:
+        """Entities of each row, decoded over its first ``cov_ns[r]`` words."""
+        out: List[Tuple[Entity, ...]] = [() for _ in cov_ns]
+        rows = [r for r, n in enumerate(cov_ns) if n]
+        if not rows:
+            return out
+        paths = viterbi_batch(ner_lp[rows], np.array([cov_ns[r] for r in rows]),
+                              self.ner_trans, self.ner_start)
+        for r, path in zip(rows, paths):
+            out[r] = self._entities(path)
+        return out
+
+    def _decode_frame(self, lp: np.ndarray, fn_lp: np.ndarray, p: int, pscore: float,
+                      covered: List[int]) -> PredFrame:
+        """One frame on its own (the batch path is ``_decode_frames``)."""
+        lp = lp.copy()
+        uncovered = np.ones(len(lp), dtype=bool)
+        uncovered[covered] = False
+        lp[uncovered] = -1e4
+        lp[uncovered, 0] = 0.0  # words past the window are "O"
+        lp[p] = -1e4
+        lp[p, self.b_v] = 0.0  # the predicate is the V
+        path = viterbi(lp, self.trans, self.start_ok)
+        return self._frame(path, np.exp(lp.max(-1)), fn_lp, p, pscore)
+
     def _decode_entities(self, lp: np.ndarray) -> Tuple[Entity, ...]:
-        """IOB2 Viterbi, then adjacent same-type spans merged: the head often starts
-        each word of a name afresh ("B-PER B-PER" for "Vladimir Putin"), while two
-        distinct entities of one type touching with nothing between is rare."""
-        path = viterbi(lp, self.ner_trans, self.ner_start)
+        """One sentence on its own (the batch path is ``_decode_entities_batch``)."""
+        return self._entities(viterbi(lp, self.ner_trans, self.ner_start))
+
+    def _entities(self, path: List[int]) -> Tuple[Entity, ...]:
+        """IOB2 Viterbi path -> entities, adjacent same-type spans merged: the head
+        often starts each word of a name afresh ("B-PER B-PER" for "Vladimir
+        Putin"), while two distinct entities of one type touching with nothing
+        between is rare."""
         tags = [self.config.ner_tags[t] for t in path]
         merged: List[List] = []
         for lbl, s, e in bio_spans(tags):
