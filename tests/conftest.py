@@ -18,6 +18,18 @@ def shared_data():
 
 
 @pytest.fixture(scope="session")
+def model_dir():
+    """The tagger folder the tests run: $NEWSEVENTS_TEST_MODEL (e.g. a freshly
+    trained one), else the committed checkpoint."""
+    from pipeline.tagger import CHECKPOINT_DIR
+
+    folder = os.environ.get("NEWSEVENTS_TEST_MODEL") or CHECKPOINT_DIR
+    if not os.path.isfile(os.path.join(folder, "model.safetensors")):
+        pytest.fail(f"no tagger model in {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def predictor():
     """The committed model, loaded once for the whole test session."""
     import torch

@@ -1,7 +1,7 @@
 """Tests for pipeline.infer: a real tagger model, real Beam pipelines, no mocks.
 
-The model is $NEWSEVENTS_TEST_MODEL, else the committed checkpoint, else the
-small 2-layer development model at /tmp/tiny2. The tiny model is too weak for
+The model is $NEWSEVENTS_TEST_MODEL, else the committed checkpoint (conftest).
+A tiny (2-layer) model is too weak for
 content checks, so with it only the structure of the output is checked.
 """
 
@@ -69,23 +69,6 @@ def split_sentences(text: str, article_id: str = ARTICLE_ID) -> List[Sentence]:
 
 
 SENTENCES = split_sentences(TEXT)
-
-
-def _model_dir():
-    from pipeline.tagger import CHECKPOINT_DIR
-
-    for candidate in (os.environ.get("NEWSEVENTS_TEST_MODEL"), CHECKPOINT_DIR, "/tmp/tiny2"):
-        if candidate and os.path.exists(os.path.join(candidate, "tagger_config.json")):
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def model_dir():
-    folder = _model_dir()
-    if folder is None:
-        pytest.skip("no tagger model (set NEWSEVENTS_TEST_MODEL)")
-    return folder
 
 
 @pytest.fixture(scope="module")

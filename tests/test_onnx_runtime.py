@@ -1,7 +1,6 @@
 """The ONNX Runtime encoder path (``pipeline.tagger.onnx_runtime``).
 
-A real model ($NEWSEVENTS_TEST_MODEL, else the committed checkpoint, else the
-2-layer development model at /tmp/tiny2), a real export into a temporary cache
+A real model ($NEWSEVENTS_TEST_MODEL, else the committed checkpoint), a real export into a temporary cache
 folder, real sentences. No timing assertions: speed is ``make bench``'s job.
 """
 from __future__ import annotations
@@ -30,15 +29,6 @@ SENTENCES = [
 ]
 
 
-def _model_dir():
-    from pipeline.tagger import CHECKPOINT_DIR
-
-    for candidate in (os.environ.get("NEWSEVENTS_TEST_MODEL"), CHECKPOINT_DIR, "/tmp/tiny2"):
-        if candidate and os.path.exists(os.path.join(candidate, "tagger_config.json")):
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory):
     """Every ONNX file of this module goes to a fresh folder, via the env var
@@ -54,12 +44,9 @@ def cache_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def torch_predictor():
-    folder = _model_dir()
-    if folder is None:
-        pytest.skip("no tagger model (set NEWSEVENTS_TEST_MODEL)")
+def torch_predictor(model_dir):
     torch.set_num_threads(1)
-    return Predictor.from_folder(folder, runtime="torch", batch_size=8)
+    return Predictor.from_folder(model_dir, runtime="torch", batch_size=8)
 
 
 @pytest.fixture(scope="module")

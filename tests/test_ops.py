@@ -3,8 +3,8 @@ errors, atomic and idempotent output, run-date partitions, incremental runs, the
 portable runner, and the operator's one-line errors.
 
 Real files, a real tagger model and real Beam pipelines; no mocks. The model is
-$NEWSEVENTS_TEST_MODEL, else the committed checkpoint, else /tmp/tiny2 (a small
-2-layer model: weak, so only structure is asserted, never content).
+$NEWSEVENTS_TEST_MODEL, else the committed checkpoint (the conftest fixture);
+only structure is asserted here, never the model's content.
 
 The hostile-input catalogue, and where each case is tested:
 
@@ -85,14 +85,6 @@ CLAUSE = "the minister said that the army would send more troops to the border r
 # ------------------------------------------------------------------ fixtures
 
 
-@pytest.fixture(scope="module")
-def model_dir():
-    from pipeline.tagger import CHECKPOINT_DIR
-
-    for folder in (os.environ.get("NEWSEVENTS_TEST_MODEL"), CHECKPOINT_DIR, "/tmp/tiny2"):
-        if folder and os.path.isfile(os.path.join(folder, "model.safetensors")):
-            return folder
-    pytest.skip("no tagger model (set NEWSEVENTS_TEST_MODEL)")
 
 
 @pytest.fixture(scope="module")
