@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from .labels import fold_function, fold_role, is_numbered
+from .labels import bio_spans, fold_function, fold_role, is_numbered
 
 NON_EVENT_DEPRELS = {"aux", "aux:pass", "cop"}
 HELD_OUT_GENRE = "written/newspaper"
@@ -367,17 +367,4 @@ def load_heldout(data_dir: str):
     return ewt, news
 
 
-def spans(tags: Sequence[str]) -> List[Tuple[str, int, int]]:
-    """BIO tags -> [(label, start, end_inclusive)]; a stray I- starts a span."""
-    out: List[Tuple[str, int, int]] = []
-    cur = None
-    for i, t in enumerate(list(tags) + ["O"]):
-        if t == "O" or t.startswith("B-") or (cur and t[2:] != cur[0]):
-            if cur:
-                out.append((cur[0], cur[1], i - 1))
-                cur = None
-            if t != "O":
-                cur = (t[2:], i)
-        elif cur is None:
-            cur = (t[2:], i)
-    return out
+spans = bio_spans  # the readers' name for the shared helper

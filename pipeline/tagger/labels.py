@@ -16,7 +16,7 @@ come from the PropBank frame files through the roleset of each training example.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 ROLE_LABELS: List[str] = [
     "V", "ARG0", "ARG1", "ARG2", "ARG3", "ARG4", "ARG5",
@@ -83,3 +83,17 @@ def allowed_transition(prev: str, cur: str) -> bool:
     if cur.startswith("I-"):
         return prev != "O" and prev[2:] == cur[2:]
     return True
+
+
+def bio_spans(tags: Sequence[str]) -> List[Tuple[str, int, int]]:
+    """BIO tags -> [(label, start, end_inclusive)]; a stray ``I-`` starts a span.
+    Shared by the corpus readers, the evaluator and the predictor's decoding."""
+    out: List[Tuple[str, int, int]] = []
+    cur = None
+    for i, t in enumerate(list(tags) + ["O"]):
+        if cur and not (t.startswith("I-") and t[2:] == cur[0]):
+            out.append((cur[0], cur[1], i - 1))
+            cur = None
+        if t.startswith("B-") or (t.startswith("I-") and cur is None):
+            cur = (t[2:], i)
+    return out

@@ -115,15 +115,7 @@ def viterbi_batch(logp: np.ndarray, lengths: np.ndarray, trans: np.ndarray,
     return [paths[k, :lengths[k]].tolist() for k in range(f)]
 
 
-def bio_spans(tags: Sequence[str]) -> List[Tuple[str, int, int]]:
-    out, cur = [], None
-    for i, t in enumerate(list(tags) + ["O"]):
-        if cur and not (t.startswith("I-") and t[2:] == cur[0]):
-            out.append((cur[0], cur[1], i - 1))
-            cur = None
-        if t.startswith("B-") or (t.startswith("I-") and cur is None):
-            cur = (t[2:], i)
-    return out
+bio_spans = L.bio_spans  # kept importable from here
 
 
 class Predictor:
