@@ -20,7 +20,6 @@ load_s (model load), batches.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -32,33 +31,31 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def pipeline_batch_limits():
-    """(max_batch_size, max_batch_weight) of the pipeline's infer step."""
-    try:
-        from pipeline import infer
+    """(articles per RunInference batch, sentences per forward pass) of the
+    pipeline's infer step."""
+    from pipeline import infer
 
-        params = inspect.signature(infer.TaggerModelHandler.__init__).parameters
-        size = params["max_batch_size"].default
-        weight = params["max_batch_weight"].default if "max_batch_weight" in params else None
-        return int(size), int(weight or getattr(infer, "MAX_BATCH_WEIGHT", 2048))
-    except Exception:  # noqa: BLE001 - the pipeline's defaults as of this writing
-        return 64, 2048
+    return int(infer.MAX_BATCH_ARTICLES), int(infer.SENTENCE_BATCH_SIZE)
 
 
-def cut_batches(sentences: Sequence[Sequence[str]], max_size: int, max_weight: int) -> List[List[int]]:
-    """Indices sorted by word count, cut into batches of at most ``max_size``
-    sentences and ``max_weight`` words (a single longer sentence gets its own)."""
-    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-    batches, cur, weight = [], [], 0
-    for i in order:
-        n = len(sentences[i])
-        if cur and (len(cur) >= max_size or weight + n > max_weight):
-            batches.append(cur)
-            cur, weight = [], 0
-        cur.append(i)
-        weight += n
-    if cur:
-        batches.append(cur)
-    return batches
+def cut_batches(sentences: Sequence, articles_per_batch: int, pass_size: int) -> List[List[int]]:
+    """Sentence indices in the forward passes the pipeline makes: the corpus's
+    articles (``Sentence.article_id``, in order) in groups of
+    ``articles_per_batch``; each group's sentences sorted by word count and cut
+    into passes of ``pass_size`` (what ``Predictor.predict`` does)."""
+    groups: List[List[int]] = []
+    seen: List[str] = []
+    for i, s in enumerate(sentences):
+        if not seen or s.article_id != seen[-1]:
+            seen.append(s.article_id)
+            if (len(seen) - 1) % articles_per_batch == 0:
+                groups.append([])
+        groups[-1].append(i)
+    passes = []
+    for group in groups:
+        order = sorted(group, key=lambda i: len(sentences[i].words))
+        passes += [order[k:k + pass_size] for k in range(0, len(order), pass_size)]
+    return passes
 
 
 def forward_only(predictor, batch: List[List[str]]) -> int:
@@ -105,13 +102,14 @@ def main(argv=None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    sentences = [list(s.words) for s in segmented(args.corpus)]
-    if args.sample and args.sample < len(sentences):
-        step = len(sentences) / args.sample
-        sentences = [sentences[int(k * step)] for k in range(args.sample)]
-    max_size, max_weight = pipeline_batch_limits()
+    records = segmented(args.corpus)
+    if args.sample and args.sample < len(records):
+        step = len(records) / args.sample
+        records = [records[int(k * step)] for k in range(args.sample)]
+    sentences = [list(s.words) for s in records]
+    per_batch, pass_size = pipeline_batch_limits()
     t0 = time.perf_counter()
-    pr = Predictor.from_folder(args.model, runtime=args.runtime, batch_size=max_size)
+    pr = Predictor.from_folder(args.model, runtime=args.runtime, batch_size=pass_size)
     load_s = time.perf_counter() - t0
     pr.predict([sentences[0]])  # warm-up: first-call allocations, lazy imports
 
@@ -123,7 +121,7 @@ def main(argv=None) -> int:
         elapsed = time.perf_counter() - t0
         n_batches = len(sentences)
     else:
-        batches = cut_batches(sentences, max_size, max_weight)
+        batches = cut_batches(records, per_batch, pass_size)
         n_batches = len(batches)
         t0 = time.perf_counter()
         for idx in batches:
@@ -141,7 +139,7 @@ def main(argv=None) -> int:
         "seconds": elapsed, "load_s": load_s, "sentences": len(sentences),
         "words": sum(len(s) for s in sentences),
         "tokens": sum(len(x) for x in enc["input_ids"]), "frames": frames,
-        "batches": n_batches, "max_batch_size": max_size, "max_batch_weight": max_weight,
+        "batches": n_batches, "articles_per_batch": per_batch, "pass_size": pass_size,
     }))
     return 0
 

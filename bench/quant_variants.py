@@ -66,9 +66,10 @@ def main(argv=None) -> int:
     ewt, news = load_heldout(args.data_dir)
     if args.limit:
         ewt, news = ewt[: args.limit], news[: args.limit]
-    sents = [list(s.words) for s in segmented(args.corpus)] if args.corpus else []
-    size, weight = pipeline_batch_limits()
-    batches = cut_batches(sents, size, weight)
+    records = segmented(args.corpus) if args.corpus else []
+    sents = [list(s.words) for s in records]
+    per_batch, pass_size = pipeline_batch_limits()
+    batches = cut_batches(records, per_batch, pass_size)
 
     def measure(name):
         row = {"variant": name}

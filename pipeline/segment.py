@@ -1,10 +1,9 @@
-"""Segment stage: ``Article`` -> ``Sentence`` elements with article offsets.
+"""Segment stage: ``Article`` -> ``ArticleDoc`` with ``Sentence``s (article offsets).
 
 ``SegmentArticles`` splits each article into sentences and PTB-like words::
 
-    seg = articles | SegmentArticles()
-    seg["sentences"]     # PCollection[Sentence]
-    seg["dead_letters"]  # PCollection[DeadLetter], stage="segment"
+    docs = articles | SegmentArticles()   # PCollection[ArticleDoc]
+    docs_element.sentences                # tuple[Sentence, ...]
 
 Sentence splitting and most of the tokenization is done by syntok (offline,
 maintained, offset-preserving). On top of it this module:
@@ -24,7 +23,7 @@ maintained, offset-preserving). On top of it this module:
   prefers to end at ``;`` ``:`` ``,`` or before a conjunction, in linear time.
 * drops "sentences" without any alphanumeric character ("***", "—").
 
-Articles that yield no sentence at all become ``no_sentences`` dead letters.
+Articles that yield no sentence at all carry a ``no_sentences`` dead letter.
 This module must stay light: it never imports torch/transformers.
 """
 
@@ -36,17 +35,14 @@ import unicodedata
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 import apache_beam as beam
-from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from syntok import segmenter
 
-from pipeline.records import Article, DeadLetter, Sentence
+from pipeline.records import Article, ArticleDoc, ArticleMeta, Sentence
 
 _LOG = logging.getLogger(__name__)
 
 STAGE = "segment"
-SENTENCES = "sentences"
-DEAD_LETTERS = "dead_letters"
 
 # Longest sentence handed to the tagger, in words (see module docstring).
 MAX_WORDS = 120
@@ -314,59 +310,52 @@ def _excerpt(text: str, limit: int = 200) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[:limit])
 
 
+def article_meta(article: Article, n_sentences: int = 0) -> ArticleMeta:
+    """What the later stages keep of an ``Article``: everything, text included."""
+    return ArticleMeta(article.article_id, article.source, article.published, article.title,
+                       article.url, n_sentences, article.content_hash, text=article.text)
+
+
+def segment_article(article: Article, max_words: int = MAX_WORDS) -> ArticleDoc:
+    """``Article`` -> ``ArticleDoc`` with its sentences; an article without any
+    sentence (or one that makes the splitter fail) carries a dead letter."""
+    try:
+        sentences = segment_text(article.article_id, article.text, max_words)
+    except Exception as e:  # pylint: disable=broad-except
+        # One odd article must never take the pipeline down.
+        _LOG.exception("%s: segmentation failed", article.article_id)
+        return ArticleDoc(article_meta(article)).failed(
+            STAGE, f"internal_error: {type(e).__name__}: {e}", _excerpt(article.text))
+    if not sentences:
+        return ArticleDoc(article_meta(article)).failed(
+            STAGE, "no_sentences: no sentence with an alphanumeric word", _excerpt(article.text))
+    return ArticleDoc(article_meta(article, len(sentences)), sentences=tuple(sentences))
+
+
 class SegmentArticleFn(beam.DoFn):
-    """Article -> Sentences (main output); DeadLetters (tagged)."""
+    """Article -> ArticleDoc (with sentences, or with a dead letter)."""
 
     def __init__(self, max_words: int = MAX_WORDS):
         self._max_words = max_words
         self._sentences = Metrics.counter(self.__class__, "sentences")
         self._dead = Metrics.counter(self.__class__, "dead_letters")
 
-    def process(self, article: Article) -> Iterator:
-        try:
-            sentences = segment_text(article.article_id, article.text, self._max_words)
-        except Exception as e:  # pylint: disable=broad-except
-            # One odd article must never take the pipeline down.
-            _LOG.exception("%s: segmentation failed", article.article_id)
+    def process(self, article: Article) -> Iterator[ArticleDoc]:
+        doc = segment_article(article, self._max_words)
+        self._sentences.inc(len(doc.sentences))
+        if doc.dead:
             self._dead.inc()
-            yield pvalue.TaggedOutput(
-                DEAD_LETTERS,
-                DeadLetter(
-                    source=article.source,
-                    stage=STAGE,
-                    reason=f"internal_error: {type(e).__name__}: {e}",
-                    article_id=article.article_id,
-                    excerpt=_excerpt(article.text),
-                ),
-            )
-            return
-        if not sentences:
-            self._dead.inc()
-            yield pvalue.TaggedOutput(
-                DEAD_LETTERS,
-                DeadLetter(
-                    source=article.source,
-                    stage=STAGE,
-                    reason="no_sentences: no sentence with an alphanumeric word",
-                    article_id=article.article_id,
-                    excerpt=_excerpt(article.text),
-                ),
-            )
-            return
-        self._sentences.inc(len(sentences))
-        yield from sentences
+        yield doc
 
 
 class SegmentArticles(beam.PTransform):
-    """Articles -> ``{"sentences": PCollection[Sentence],
-    "dead_letters": PCollection[DeadLetter]}``."""
+    """Articles -> ``PCollection[ArticleDoc]``, one per article, with its
+    sentences; an article that yields none carries a ``no_sentences`` dead
+    letter (stage ``segment``) and goes on to get its row."""
 
     def __init__(self, max_words: int = MAX_WORDS):
         super().__init__()
         self._max_words = max_words
 
     def expand(self, articles):
-        outputs = articles | "Segment" >> beam.ParDo(
-            SegmentArticleFn(self._max_words)
-        ).with_outputs(DEAD_LETTERS, main=SENTENCES)
-        return {SENTENCES: outputs[SENTENCES], DEAD_LETTERS: outputs[DEAD_LETTERS]}
+        return articles | "Segment" >> beam.ParDo(SegmentArticleFn(self._max_words))

@@ -2,25 +2,28 @@
 
 Every table is written to ``<output_dir>/<table>/part-SSSSS-of-NNNNN.parquet``
 with the schema from :mod:`schemas` (column descriptions included, as field
-metadata). Rows are put in a deterministic order before writing, so that a
-re-run over the same input produces byte-for-byte the same rows in the same
-files:
+metadata), by Beam's ``WriteToParquet``, which streams: rows are buffered into
+Arrow record batches and row groups of bounded size (``ROW_GROUP_BYTES``) and
+written as they come, so writing never holds a whole table in memory.
 
-* all rows of a table are gathered in one place (``CombineGlobally(ToList)``,
-  which also yields ``[]`` for an empty PCollection, so an empty table still
-  gets a valid Parquet file carrying the schema);
-* they are sorted by the table's sort key, ties broken by the row's canonical
-  JSON form;
-* they are turned into ``pyarrow.Table`` batch(es) and written with
-  ``WriteToParquetBatched``, which writes each batch as it is, in order.
+* Files: by default (``num_shards=0``) one per bundle the runner processes —
+  one file for a DirectRunner run with one worker, one per worker or bundle
+  elsewhere. A fixed ``num_shards`` costs a shuffle of every row (Beam groups
+  rows by shard), which is what this module avoids by default.
+* Row order: the order in which the runner processed the articles, each
+  article's events in text order. Readers that need an order sort:
+  ``ORDER BY article_id, sentence_index, action_start`` (``SORT_KEYS``). A
+  re-run over the same input gives the same rows (``event_id`` is a hash of
+  article, sentence and predicate position), not necessarily the same files.
+* An empty table still gets one valid, empty Parquet file with the schema.
+* Every row is checked against the schema before it is written
+  (``check_row``): a key that is not a column, or a null in a non-nullable
+  column, is a bug, and fails the run rather than being dropped by pyarrow.
 
-With the default ``num_shards=1`` the whole table is one file in sorted order.
-With ``num_shards > 1`` the sorted rows are cut into ``num_shards`` contiguous
-chunks, one per file, but Beam decides which chunk lands in which file name, so
-only the union of the files (not each file) is deterministic.
-
-Gathering all rows on one worker is a deliberate trade-off: the tables are
-small (a few hundred bytes per event) and determinism matters more here.
+Earlier versions gathered each table on one worker and sorted it
+(``CombineGlobally(ToList)``) for byte-identical files; that made peak memory
+grow with the corpus (measured in BENCHMARKS.md) and was given up for flat
+memory.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.io.parquetio import WriteToParquetBatched
+from apache_beam.io.parquetio import WriteToParquet
 
 import schemas
 
@@ -49,7 +52,8 @@ PART_FILE_RE = re.compile(r"^part-(\d{5})-of-(\d{5})\.parquet$")
 
 SortKey = Callable[[Mapping[str, Any]], tuple]
 
-#: Sort key of each table's rows.
+#: The order in which to read each table's rows (``sort_rows``); the files
+#: themselves are in processing order.
 SORT_KEYS: Dict[str, SortKey] = {
     "events": lambda r: (
         r.get("article_id"),
@@ -113,17 +117,6 @@ def rows_to_table(
     return result
 
 
-def _split(rows: List[Any], n: int) -> List[List[Any]]:
-    """``rows`` cut into ``n`` contiguous chunks of near-equal size."""
-    size, extra = divmod(len(rows), n)
-    chunks, start = [], 0
-    for i in range(n):
-        end = start + size + (1 if i < extra else 0)
-        chunks.append(rows[start:end])
-        start = end
-    return chunks
-
-
 def _remove_stale_parts(_, written: List[str], table_dir: str) -> List[str]:
     """Delete part files in ``table_dir`` that this run did not write (left by
     an earlier run with another ``num_shards``); return the written paths."""
@@ -146,15 +139,34 @@ def _remove_stale_parts(_, written: List[str], table_dir: str) -> List[str]:
     return sorted(written)
 
 
-class WriteTable(beam.PTransform):
-    """Write a PCollection of row dicts as one Parquet table.
+#: Arrow bytes buffered per table and bundle before a row group is written.
+ROW_GROUP_BYTES = 32 * 1024 * 1024
 
-    Files: ``<output_dir>/<table>/part-SSSSS-of-NNNNN.parquet``. Rows are
-    sorted by ``sort_key`` (default: the table's key in :data:`SORT_KEYS`, or
-    the rows' canonical form for an unknown table). An empty PCollection still
-    yields a valid, empty Parquet file with ``schema``. Part files of the table
-    that this run did not produce (e.g. from a run with another ``num_shards``)
-    are deleted, so the folder holds exactly this run's output.
+
+def check_row(row: Mapping[str, Any], names: frozenset, required: tuple, table: str) -> Mapping:
+    """``row`` unchanged if it fits the schema; ``ValueError`` for a key that
+    is not a column (pyarrow would drop it silently) or a null in a
+    non-nullable column (the Parquet writer would fail later, less clearly)."""
+    unknown = set(row) - names
+    if unknown:
+        raise ValueError(f"{table or 'table'}: unknown column(s) {sorted(unknown)} in "
+                         f"row {_canonical(row)[:300]}")
+    for name in required:
+        if row.get(name) is None:
+            raise ValueError(f"{table or 'table'}: column {name!r} is not nullable but is "
+                             f"null (or missing) in row {_canonical(row)[:300]}")
+    return row
+
+
+class WriteTable(beam.PTransform):
+    """Write a PCollection of row dicts as one Parquet table, streaming.
+
+    Files: ``<output_dir>/<table>/part-SSSSS-of-NNNNN.parquet``; ``num_shards``
+    0 (default) lets the runner decide (one file per bundle, no shuffle), N > 0
+    fixes the count (and shuffles every row). An empty PCollection still yields
+    a valid, empty Parquet file with ``schema``. Part files of the table that
+    this run did not produce (from an earlier run into the same folder) are
+    deleted, so the folder holds exactly this run's output.
 
     Output: a PCollection of the written file paths.
     """
@@ -164,21 +176,16 @@ class WriteTable(beam.PTransform):
         output_dir: str,
         table: str,
         schema: pa.Schema,
-        num_shards: int = 1,
-        sort_key: Optional[SortKey] = None,
+        num_shards: int = 0,
         codec: str = "snappy",
     ):
         super().__init__()
-        if num_shards < 1:
-            raise ValueError(
-                "num_shards must be >= 1 (a fixed shard count "
-                "keeps file names and row order deterministic)"
-            )
+        if num_shards < 0:
+            raise ValueError("num_shards must be >= 0 (0: as many files as the runner's bundles)")
         self.output_dir = output_dir
         self.table = table
         self.schema = schema
         self.num_shards = num_shards
-        self.sort_key = sort_key if sort_key is not None else SORT_KEYS.get(table)
         self.codec = codec
 
     @property
@@ -186,30 +193,22 @@ class WriteTable(beam.PTransform):
         return FileSystems.join(self.output_dir, self.table)
 
     def expand(self, pcoll):
-        schema, sort_key, table = self.schema, self.sort_key, self.table
-        num_shards = self.num_shards
-
-        def to_tables(rows):
-            ordered = sort_rows(rows, sort_key)
-            return [
-                rows_to_table(chunk, schema, table)
-                for chunk in _split(ordered, num_shards)
-            ]
-
+        names = frozenset(self.schema.names)
+        required = tuple(f.name for f in self.schema if not f.nullable)
         written = (
             pcoll
-            | "Gather" >> beam.combiners.ToList()
-            | "SortToArrow" >> beam.FlatMap(to_tables)
+            | "CheckRows" >> beam.Map(check_row, names, required, self.table)
             | "WriteParquet"
-            >> WriteToParquetBatched(
+            >> WriteToParquet(
                 FileSystems.join(self.table_dir, FILE_PREFIX),
-                schema=schema,
+                schema=self.schema,
                 codec=self.codec,
+                row_group_buffer_size=ROW_GROUP_BYTES,
                 # "element" as the list item name, as the Parquet spec says;
                 # the schemas name their list items that way too.
                 use_compliant_nested_type=True,
                 file_name_suffix=FILE_SUFFIX,
-                num_shards=num_shards,
+                num_shards=self.num_shards,
                 shard_name_template=SHARD_NAME_TEMPLATE,
             )
         )
@@ -232,7 +231,7 @@ class WriteOutputs(beam.PTransform):
     table name to a PCollection holding the list of written file paths.
     """
 
-    def __init__(self, output_dir: str, num_shards: int = 1):
+    def __init__(self, output_dir: str, num_shards: int = 0):
         super().__init__()
         self.output_dir = output_dir
         self.num_shards = num_shards
@@ -256,7 +255,6 @@ class WriteOutputs(beam.PTransform):
                 name,
                 schema,
                 num_shards=self.num_shards,
-                sort_key=SORT_KEYS[name],
             )
         return results
 
@@ -288,10 +286,11 @@ def part_files(output_dir: str, table: str, run_date=None) -> List[str]:
     return sorted(paths)
 
 
-def read_table(output_dir: str, table: str, run_date=None) -> pa.Table:
+def read_table(output_dir: str, table: str, run_date=None,
+               columns: Optional[List[str]] = None) -> pa.Table:
     """Read all part files of ``<output_dir>/<table>/`` (or of its
-    ``run_date=...`` partition) into one table, in file name order (so, with
-    one shard, in the written, sorted order).
+    ``run_date=...`` partition) into one table, in file name order (rows in
+    the order written; sort with ``sort_rows`` or in the query).
 
     The schema is the one stored in the files, field descriptions included.
     Raises ``FileNotFoundError`` when the table has no part file. To read all
@@ -306,8 +305,30 @@ def read_table(output_dir: str, table: str, run_date=None) -> pa.Table:
     tables = []
     for path in paths:
         with FileSystems.open(path) as f:
-            tables.append(pq.read_table(f))
+            tables.append(pq.read_table(f, columns=columns))
     return pa.concat_tables(tables)
+
+
+def count_rows(output_dir: str, table: str, run_date=None) -> int:
+    """Rows of a table, from the Parquet footers alone (no data read)."""
+    total = 0
+    for path in part_files(output_dir, table, run_date):
+        with FileSystems.open(path) as f:
+            total += pq.ParquetFile(f).metadata.num_rows
+    return total
+
+
+def head_rows(output_dir: str, table: str, n: int, columns: Optional[List[str]] = None,
+              run_date=None) -> List[Dict[str, Any]]:
+    """The first ``n`` rows of a table (in file order), reading no more than that."""
+    rows: List[Dict[str, Any]] = []
+    for path in part_files(output_dir, table, run_date):
+        with FileSystems.open(path) as f:
+            for batch in pq.ParquetFile(f).iter_batches(batch_size=max(1, n), columns=columns):
+                rows += batch.to_pylist()[: n - len(rows)]
+                if len(rows) >= n:
+                    return rows
+    return rows
 
 
 def read_partitioned(output_dir: str, table: str) -> pa.Table:

@@ -16,7 +16,7 @@ SCHEMA = pa.schema(
               "happened before an id was assigned."),
         field("stage", pa.string(),
               "Pipeline stage that failed: \"read\", \"segment\", \"infer\", "
-              "\"decode\", \"resolve\" or \"write\".", nullable=False),
+              "\"decode\", \"resolve\", \"classify\" or \"write\".", nullable=False),
         field("reason", pa.string(),
               "Why it failed, as \"code: detail\": a stable code (empty, "
               "binary, undecodable, too_large, bad_json, missing_text, "

@@ -8,7 +8,7 @@ from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.decode import DecodeEvents, decode_sentence, event_id, lemmatize
-from pipeline.records import Sentence
+from pipeline.records import ArticleDoc, ArticleMeta, Sentence
 from pipeline.resolve import resolve_event_date
 from pipeline.tagger.predictor import Argument, Entity, PredFrame, SentenceFrames
 from pipeline.write import rows_to_table
@@ -311,17 +311,26 @@ def test_pag_preferred_over_arg0():
     assert_offsets(row, article)
 
 
+def _doc(article_id, sentences, frames):
+    meta = ArticleMeta(article_id, f"in/{article_id}.txt", None, None, n_sentences=len(sentences))
+    return ArticleDoc(meta, tuple(sentences), tuple(frames))
+
+
 def test_decode_events_transform(warn):
     sent, frames = warn
-    sent2 = sentences_of("a2", REQ_TEXT)[1]
+    sents2 = sentences_of("a2", REQ_TEXT)
+    sent2 = sents2[1]
     fr2 = frame(sent2, "requested", [arg(sent2, "ARG0", "Russia", "PAG"),
                                      arg(sent2, "ARG1", "direct military involvement", "PPT")])
-    empty = SentenceFrames((frame(sent2, "requested", []),))
+    empty = SentenceFrames((frame(sents2[0], "spoke", []),))  # a predicate without arguments
     expected = ([("a1", r) for r in decode_sentence(sent, frames, MODEL)]
                 + [("a2", r) for r in decode_sentence(sent2, SentenceFrames((fr2,)), MODEL)])
     assert len(expected) == 2
+    docs = [_doc("a1", [sent], [frames]),
+            _doc("a2", sents2[:2], [empty, SentenceFrames((fr2,))])]
     with test_pipeline.TestPipeline() as p:
-        out = (p | beam.Create([(sent, frames), (sent2, SentenceFrames((fr2,))), (sent2, empty)])
-               | DecodeEvents(MODEL))
-        assert_that(out["events"], equal_to(expected))
-        assert_that(out["dead_letters"], equal_to([]), label="no_dead_letters")
+        out = p | beam.Create(docs) | DecodeEvents(MODEL)
+        assert_that(out | beam.FlatMap(lambda d: [(d.article_id, r) for r in d.events]),
+                    equal_to(expected))
+        assert_that(out | "Dead" >> beam.FlatMap(lambda d: d.dead), equal_to([]),
+                    label="no_dead_letters")

@@ -13,18 +13,12 @@ from typing import List
 
 import apache_beam as beam
 import pytest
-from apache_beam.ml.inference.base import PredictionResult, RunInference
+from apache_beam.ml.inference.base import PredictionResult
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
-from pipeline.infer import (
-    DEAD_LETTERS,
-    FRAMES,
-    STAGE,
-    InferFrames,
-    TaggerModelHandler,
-)
-from pipeline.records import DeadLetter, Sentence
+from pipeline.infer import MAX_BATCH_ARTICLES, STAGE, InferFrames, TaggerModelHandler
+from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter, Sentence
 
 # The model is loaded lazily (in the tests), so this still takes effect.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -88,24 +82,37 @@ def is_tiny(predictor):
     return (predictor.config.num_layers or 6) <= 2  # None: the full backbone
 
 
-class BoomHandler(TaggerModelHandler):
-    """A batch holding a sentence with the word "BOOM" fails, like a real
-    inference error would (module level, so Beam can pickle it)."""
+class BoomPredictor:
+    """The real predictor, except that a call holding a sentence with the word
+    "BOOM" fails, like a real inference error would."""
 
-    def run_inference(self, batch, model, inference_args=None):
-        if any("BOOM" in s.words for s in batch):
+    def __init__(self, predictor, calls=None):
+        self._predictor = predictor
+        self.name = predictor.name
+        self.calls = calls if calls is not None else []
+
+    def predict(self, sentences):
+        self.calls.append([len(s) for s in sentences])
+        if any("BOOM" in s for s in sentences):
             raise RuntimeError("tagger exploded")
-        return super().run_inference(batch, model, inference_args)
+        return self._predictor.predict(sentences)
 
 
-class BatchSpanHandler(TaggerModelHandler):
-    """Stamps each result with the word counts of the batch it ran in."""
+class BoomHandler(TaggerModelHandler):
+    """Loads the real model behind a ``BoomPredictor`` (module level, so Beam
+    can pickle it)."""
 
-    def run_inference(self, batch, model, inference_args=None):
-        lengths = [len(s.words) for s in batch]
-        span = f"{min(lengths)}-{max(lengths)}"
-        return [r._replace(model_id=span)
-                for r in super().run_inference(batch, model, inference_args)]
+    def load_model(self):
+        return BoomPredictor(super().load_model())
+
+
+def doc_of(sentences, article_id=ARTICLE_ID, text=TEXT):
+    meta = ArticleMeta(article_id, f"in/{article_id}.txt", None, None,
+                       n_sentences=len(sentences), text=text)
+    return ArticleDoc(meta, tuple(sentences))
+
+
+DOCS = [doc_of(SENTENCES[:2], "a1"), doc_of(SENTENCES[2:], "a2")]
 
 
 def test_sentences_are_built_with_exact_offsets():
@@ -117,7 +124,10 @@ def test_sentences_are_built_with_exact_offsets():
 
 
 def check_frames(sentences, tiny):
-    def _check(pairs):
+    def _check(docs):
+        pairs = [(s, f) for d in docs for s, f in zip(d.sentences, d.frames)]
+        if any(len(d.frames) != len(d.sentences) or d.dead for d in docs):
+            raise BeamAssertException("a doc without one SentenceFrames per sentence")
         if len(pairs) != len(sentences):
             raise BeamAssertException(f"{len(pairs)} results for {len(sentences)} sentences")
         key = lambda s: (s.article_id, s.sentence_index)  # noqa: E731
@@ -145,19 +155,28 @@ def check_frames(sentences, tiny):
 
 def test_infer_frames_pipeline(model_dir, is_tiny):
     with test_pipeline.TestPipeline() as p:
-        out = (p | beam.Create(SENTENCES)
+        out = (p | beam.Create(DOCS)
                | InferFrames(model_dir, num_threads=1, min_batch_size=2, max_batch_size=4))
-        assert_that(out[FRAMES], check_frames(SENTENCES, is_tiny))
-        assert_that(out[DEAD_LETTERS], equal_to([]), label="NoDeadLetters")
+        assert_that(out, check_frames(SENTENCES, is_tiny))
 
 
 def test_run_inference_keeps_input_order(handler, predictor):
-    batch = [SENTENCES[i] for i in (3, 0, 4, 2, 1)]  # not sorted by length
+    batch = [doc_of([SENTENCES[i] for i in (3, 0)], "x"), doc_of([SENTENCES[4]], "y"),
+             doc_of([SENTENCES[i] for i in (2, 1)], "z")]  # not sorted by length
     results = list(handler.run_inference(batch, predictor))
     assert all(isinstance(r, PredictionResult) for r in results)
     assert [r.example for r in results] == batch
-    assert [r.inference.covered for r in results] == [len(s.words) for s in batch]
+    assert [[f.covered for f in r.inference] for r in results] == [
+        [len(s.words) for s in d.sentences] for d in batch]
     assert all(r.model_id == predictor.name for r in results)
+
+
+def test_a_batch_of_articles_is_one_predict_call(handler, predictor):
+    # the predictor then sorts all the batch's sentences by length into passes
+    spy = BoomPredictor(predictor)
+    results = list(handler.run_inference(DOCS, spy))
+    assert spy.calls == [[len(s.words) for s in SENTENCES]]
+    assert [len(r.inference) for r in results] == [2, 3]
 
 
 def test_empty_and_very_long_sentences_do_not_crash(handler, predictor):
@@ -166,98 +185,50 @@ def test_empty_and_very_long_sentences_do_not_crash(handler, predictor):
     long_text = "The minister announced new sanctions against" + " Moscow" * 394
     long = make_sentence(long_text, 0, len(long_text), 1)
     assert len(long.words) == 400
-    results = list(handler.run_inference([empty, long, SENTENCES[0]], predictor))
-    assert [r.example for r in results] == [empty, long, SENTENCES[0]]
-    assert results[0].inference.covered == 0 and results[0].inference.frames == ()
-    assert 0 < results[1].inference.covered <= 400  # past the window: unlabelled
-    assert results[2].inference.covered == len(SENTENCES[0].words)
+    (result,) = handler.run_inference([doc_of([empty, long, SENTENCES[0]])], predictor)
+    frames = result.inference
+    assert frames[0].covered == 0 and frames[0].frames == ()
+    assert frames[1].covered == 400  # in overlapping windows: every word tagged
+    assert frames[2].covered == len(SENTENCES[0].words)
+    # an article without sentences (a segment dead letter) passes through
+    (none,) = handler.run_inference([doc_of([])], predictor)
+    assert none.inference == ()
 
 
-def test_failing_batch_becomes_dead_letters(model_dir, is_tiny):
+def _boom_doc():
     text = "Rebels said BOOM twice near the border."
-    boom = make_sentence(text, 0, len(text), 0, article_id="bad")
-    assert "BOOM" in boom.words
-    good = SENTENCES[:3]
-    # One sentence per batch, so only the BOOM batch fails.
+    return doc_of([make_sentence(text, 0, len(text), 0, article_id="bad")], "bad", text), text
+
+
+def test_failing_article_is_found_and_the_rest_of_its_batch_kept(model_dir, is_tiny):
+    boom, text = _boom_doc()
+    handler = BoomHandler(model_dir, num_threads=1, min_batch_size=4, max_batch_size=4)
+    with test_pipeline.TestPipeline() as p:
+        out = p | beam.Create(DOCS + [boom]) | InferFrames(model_dir, handler=handler)
+        good = out | "Good" >> beam.Filter(lambda d: not d.dead)
+        assert_that(good, check_frames(SENTENCES, is_tiny))
+        assert_that(
+            out | "Dead" >> beam.FlatMap(lambda d: d.dead),
+            equal_to([DeadLetter(source="in/bad.txt", stage=STAGE,
+                                 reason="inference_error: RuntimeError: tagger exploded",
+                                 article_id="bad", excerpt=text)]),
+            label="DeadLetters")
+
+
+def test_failing_batch_of_one_becomes_the_articles_dead_letter(model_dir):
+    boom, text = _boom_doc()
+    # One article per batch: the batch that raises goes to RunInference's failure output.
     handler = BoomHandler(model_dir, num_threads=1, min_batch_size=1, max_batch_size=1)
     with test_pipeline.TestPipeline() as p:
-        out = p | beam.Create(good + [boom]) | InferFrames(model_dir, handler=handler)
-        assert_that(out[FRAMES], check_frames(good, is_tiny))
+        out = p | beam.Create(DOCS[:1] + [boom]) | InferFrames(model_dir, handler=handler)
         assert_that(
-            out[DEAD_LETTERS],
-            equal_to([DeadLetter(
-                source="bad",
-                stage=STAGE,
-                reason="inference_error: RuntimeError: tagger exploded",
-                article_id="bad",
-                excerpt=text,
-            )]),
-            label="DeadLetters",
-        )
+            out | beam.Map(lambda d: (d.article_id, len(d.frames), [x.reason for x in d.dead])),
+            equal_to([("a1", 2, []),
+                      ("bad", 0, ["inference_error: RuntimeError: tagger exploded"])]))
 
 
 def test_batch_elements_kwargs(model_dir):
-    handler = TaggerModelHandler(model_dir, min_batch_size=8, max_batch_size=64)
-    kwargs = handler.batch_elements_kwargs()
-    assert kwargs == {"min_batch_size": 8, "max_batch_size": 64}
-
-
-def _sentences_of_lengths(lengths):
-    words = "the council said on Monday that talks would resume".split()
-    out = []
-    for i, n in enumerate(lengths):
-        text = " ".join(words[k % len(words)] for k in range(n))
-        out.append(make_sentence(text, 0, len(text), i, article_id=f"len{n}"))
-    return out
-
-
-def test_batching_groups_sentences_of_similar_length(model_dir):
-    lengths = [70, 3, 22, 12, 40, 5, 30, 14, 50, 4, 20, 10]
-    sentences = _sentences_of_lengths(lengths)
-    handler = TaggerModelHandler(
-        model_dir, min_batch_size=1, max_batch_size=4, max_batch_weight=60
-    )
-
-    def check(batches):
-        if sorted(len(s.words) for b in batches for s in b) != sorted(lengths):
-            raise BeamAssertException("sentences lost or duplicated")
-        spans = sorted((len(b[0].words), len(b[-1].words)) for b in batches)
-        for b in batches:
-            n = [len(s.words) for s in b]
-            if n != sorted(n) or len(b) > 4 or (len(b) > 1 and sum(n) >= 60):
-                raise BeamAssertException(f"bad batch {n}")
-        for (_, hi), (lo, _) in zip(spans, spans[1:]):
-            if hi > lo:
-                raise BeamAssertException(f"batches interleave lengths: {spans}")
-
-    with test_pipeline.TestPipeline() as p:
-        batches = p | beam.Create(sentences, reshuffle=False) | handler.batching()
-        assert_that(batches, check)
-
-
-def test_each_length_sorted_batch_is_one_inference_call(model_dir):
-    lengths = [70, 3, 22, 12, 40, 5, 30, 14, 50, 4, 20, 10]
-    sentences = _sentences_of_lengths(lengths)
-    handler = BatchSpanHandler(
-        model_dir, num_threads=1, min_batch_size=1, max_batch_size=4, max_batch_weight=60
-    )
-
-    def check(results):
-        got = sorted(r.example.article_id for r in results)
-        if got != sorted(s.article_id for s in sentences):
-            raise BeamAssertException(f"{len(results)} results for {len(sentences)} sentences")
-        batches = {}
-        for r in results:
-            batches.setdefault(r.model_id, []).append(len(r.example.words))
-        spans = sorted(tuple(map(int, span.split("-"))) for span in batches)
-        for (_, hi), (lo, _) in zip(spans, spans[1:]):
-            if hi >= lo:
-                raise BeamAssertException(f"batches interleave lengths: {spans}")
-        if max(len(n) for n in batches.values()) < 2:
-            raise BeamAssertException("every batch held a single sentence")
-
-    # What InferFrames does, with each batch's word-count span in model_id.
-    with test_pipeline.TestPipeline() as p:
-        out = (p | beam.Create(sentences, reshuffle=False) | handler.batching()
-               | RunInference(handler.with_no_batching()))
-        assert_that(out, check)
+    assert TaggerModelHandler(model_dir).batch_elements_kwargs() == {
+        "min_batch_size": 1, "max_batch_size": MAX_BATCH_ARTICLES}
+    handler = TaggerModelHandler(model_dir, min_batch_size=2, max_batch_size=16)
+    assert handler.batch_elements_kwargs() == {"min_batch_size": 2, "max_batch_size": 16}

@@ -60,12 +60,13 @@ from pipeline.decode import DecodeEvents, decode_sentence
 from pipeline.infer import TaggerModelHandler, predict_all
 from pipeline.options import DEFAULT_MAX_BYTES, RunConfig
 from pipeline.read import ReadArticles, ReadFileFn, parse_file
-from pipeline.records import ArticleMeta, DeadLetter, Sentence
+from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter, Sentence
 from pipeline.resolve import ResolveArticles
+from pipeline.rows import TableRows
 from pipeline.run import run
 from pipeline.segment import segment_text
 from pipeline.windows import owners, predict_windowed, word_windows
-from pipeline.write import read_partitioned, read_table
+from pipeline.write import SORT_KEYS, read_partitioned, read_table, sort_rows
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -97,7 +98,10 @@ def cli(*args, model_dir):
 
 
 def tables(out, run_date=None):
-    return {t: read_table(str(out), t, run_date).to_pylist() for t in TABLES}
+    """The three tables as rows, each in its documented reading order (SORT_KEYS):
+    the files hold rows in processing order."""
+    return {t: sort_rows(read_table(str(out), t, run_date).to_pylist(), SORT_KEYS[t])
+            for t in TABLES}
 
 
 def part_bytes(out):
@@ -118,6 +122,14 @@ def sentence_of(text, article_id="s", index=0):
         pos += len(w) + 1
     return Sentence(article_id, index, 0, len(text), text, tuple(words), tuple(starts),
                     tuple(s + len(w) for s, w in zip(starts, words)))
+
+
+def doc_of(*sentences, article_id="s", source="in/s.txt", frames=(), events=(),
+           published=None):
+    """An ArticleDoc holding ``sentences`` (and, when given, their frames / events)."""
+    meta = ArticleMeta(article_id, source, published, None, n_sentences=len(sentences),
+                       text=" ".join(s.text for s in sentences))
+    return ArticleDoc(meta, tuple(sentences), tuple(frames), tuple(events))
 
 
 # ------------------------------------------------- missing catalogue cases
@@ -238,9 +250,10 @@ def test_handler_tags_long_sentences_fully(model_dir, predictor):
     handler = TaggerModelHandler(model_dir, num_threads=1)
     short = sentence_of("The minister announced new sanctions .")
     long = sentence_of(" ".join([CLAUSE] * 20))
-    results = list(handler.run_inference([long, short], predictor))
-    assert [r.example for r in results] == [long, short]
-    assert [r.inference.covered for r in results] == [len(long.words), len(short.words)]
+    doc = doc_of(long, short)
+    results = list(handler.run_inference([doc], predictor))
+    assert [r.example for r in results] == [doc]
+    assert [f.covered for f in results[0].inference] == [len(long.words), len(short.words)]
 
 
 def test_packaged_checkpoint_is_found_where_the_worker_installed_it(model_dir):
@@ -273,13 +286,17 @@ def test_decode_error_is_a_dead_letter_for_that_sentence_only():
     bad = sentence_of("Rebels fired shells", "bad")
     ok_frames = _frames(_frame(1, ("ARG0", 0, 0, "PAG"), ("ARG2", 2, 2, "GOL")))
     broken = _frames(_frame(99, ("ARG0", 0, 0, "PAG")))  # predicate past the sentence
+    doc = doc_of(good, dataclasses.replace(bad, article_id="good", sentence_index=1),
+                 article_id="good", frames=(ok_frames, broken))
     with test_pipeline.TestPipeline() as p:
-        out = p | beam.Create([(good, ok_frames), (bad, broken)]) | DecodeEvents("m@1")
-        assert_that(out["events"] | beam.Map(lambda kv: (kv[0], kv[1]["who"], kv[1]["target"])),
+        out = p | beam.Create([doc]) | DecodeEvents("m@1")
+        assert_that(out | beam.FlatMap(lambda d: [(e["article_id"], e["who"], e["target"])
+                                                  for e in d.events]),
                     equal_to([("good", "Putin", "Seoul")]), label="events")
-        assert_that(out["dead_letters"] | "Why" >> beam.Map(
-            lambda d: (d.article_id, d.stage, d.reason, d.excerpt)),
-            equal_to([("bad", "decode", "internal_error: IndexError: tuple index out of range",
+        assert_that(out | "Why" >> beam.FlatMap(
+            lambda d: [(x.article_id, x.source, x.stage, x.reason, x.excerpt) for x in d.dead]),
+            equal_to([("good", "in/s.txt", "decode",
+                       "internal_error: IndexError: tuple index out of range",
                        "Rebels fired shells")]), label="dead")
 
 
@@ -288,15 +305,12 @@ def test_resolve_error_makes_the_article_dead_not_the_run():
                 "date_text": None, "_date_candidates": [], "_tense": "past"}
     bad_row = {"article_id": "bad", "action_start": 0}  # no sentence_index: a bug upstream
     pub = dt.date(2024, 6, 20)
+    good = doc_of(sentence_of("x", "good"), article_id="good", source="in/good.txt",
+                  events=[good_row], published=pub)
+    bad = doc_of(sentence_of("y", "bad"), article_id="bad", source="in/bad.txt",
+                 events=[bad_row], published=pub)
     with test_pipeline.TestPipeline() as p:
-        out = {
-            "meta": p | "Meta" >> beam.Create([
-                ("good", ArticleMeta("good", "in/good.txt", pub, None)),
-                ("bad", ArticleMeta("bad", "in/bad.txt", pub, None, content_hash="h"))]),
-            "events": p | "Events" >> beam.Create([("good", good_row), ("bad", bad_row)]),
-            "n_sentences": p | "N" >> beam.Create([("good", 1), ("bad", 1)]),
-            "dead": p | "Dead" >> beam.Create([]).with_output_types(tuple),
-        } | ResolveArticles()
+        out = p | beam.Create([good, bad]) | ResolveArticles() | TableRows()
         assert_that(out["events"] | beam.Map(lambda r: (r["article_id"], r["date"])),
                     equal_to([("good", pub)]), label="events")
         assert_that(out["articles"] | "Rows" >> beam.Map(
@@ -306,8 +320,8 @@ def test_resolve_error_makes_the_article_dead_not_the_run():
                       ("bad", "in/bad.txt", "dead_letter", 0, "internal_error")]),
             label="articles")
         assert_that(out["dead_letters"] | "Why" >> beam.Map(
-            lambda d: (d.article_id, d.stage, d.reason)),
-            equal_to([("bad", "resolve", "internal_error: KeyError: 'sentence_index'")]),
+            lambda d: (d["article_id"], d["source"], d["stage"], d["reason"])),
+            equal_to([("bad", "in/bad.txt", "resolve", "internal_error: KeyError: 'sentence_index'")]),
             label="dead")
 
 
@@ -317,7 +331,8 @@ class BadFramesHandler(TaggerModelHandler):
 
     def run_inference(self, batch, model, inference_args=None):
         results = super().run_inference(batch, model, inference_args)
-        return [r._replace(inference=_frames(_frame(999, ("ARG0", 0, 0, "PAG"))))
+        return [r._replace(inference=tuple(_frames(_frame(999, ("ARG0", 0, 0, "PAG")))
+                                           for _ in r.example.sentences))
                 if r.example.article_id == "bad" else r for r in results]
 
 
@@ -424,7 +439,7 @@ def test_run_date_partitions_read_back_with_hive_partitioning(tmp_path, model_di
     assert sorted(part_bytes(out)) == [f"{t}/run_date={d}/part-00000-of-00001.parquet"
                                        for t in sorted(TABLES) for d in ("2024-06-20", "2024-06-21")]
     arts = read_partitioned(str(out), "articles").to_pylist()
-    assert [(a["run_date"], a["article_id"]) for a in arts] == [
+    assert sorted((a["run_date"], a["article_id"]) for a in arts) == [
         ("2024-06-20", "f1"), ("2024-06-20", "f2"), ("2024-06-20", "one"), ("2024-06-20", "two"),
         ("2024-06-21", "one")]
     # any Hive-aware reader sees the same (here pyarrow's own dataset reader)

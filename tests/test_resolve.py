@@ -1,4 +1,5 @@
-"""pipeline.resolve: event dates against the publication date, and article rows."""
+"""pipeline.resolve (event dates against the publication date) and pipeline.rows (article rows)."""
+import dataclasses
 import datetime as dt
 
 import apache_beam as beam
@@ -6,9 +7,9 @@ import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.records import ArticleMeta, DeadLetter
-from pipeline.resolve import (ResolveArticles, article_row, dead_article_row,
-                              resolve_event_date)
+from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter
+from pipeline.resolve import ResolveArticles, resolve_event_date
+from pipeline.rows import TableRows, article_row, dead_article_row
 from pipeline.write import rows_to_table
 from schemas.articles import SCHEMA as ARTICLES_SCHEMA
 from schemas.events import SCHEMA as EVENTS_SCHEMA
@@ -150,6 +151,11 @@ def test_dead_article_row_read_stage():
 
 # --------------------------------------------------------------- ResolveArticles
 
+def doc(m, events=(), n_sentences=0, dead=()):
+    return ArticleDoc(dataclasses.replace(m, n_sentences=n_sentences), events=tuple(events),
+                      dead=tuple(dead))
+
+
 def test_resolve_articles_pipeline():
     m1, m2 = meta("a1"), meta("a2", published=None, url="https://x/a2")
     raw = [event("a1", 2, 40, ["on Wednesday"]),
@@ -171,16 +177,9 @@ def test_resolve_articles_pipeline():
     assert expected_articles[1]["status"] == "dead_letter"
     assert expected_articles[1]["error"] == "too_long: 9000 words"
 
-    captured = {}
-
     with test_pipeline.TestPipeline() as p:
-        inputs = {
-            "meta": p | "Meta" >> beam.Create([("a1", m1), ("a2", m2)]),
-            "events": p | "Events" >> beam.Create([(r["article_id"], r) for r in raw]),
-            "n_sentences": p | "N" >> beam.Create([("a1", 1)] * 3),
-            "dead": p | "Dead" >> beam.Create([("a2", seg_dead)]),
-        }
-        out = inputs | ResolveArticles()
+        docs = p | beam.Create([doc(m1, raw, 3), doc(m2, dead=[seg_dead])])
+        out = docs | ResolveArticles() | TableRows()
         assert_that(out["events"] | "EvKey" >> beam.Map(
             lambda r: (r["article_id"], r["sentence_index"], r["action_start"], r["date"],
                        r["date_precision"], r["date_source"])),
@@ -189,6 +188,8 @@ def test_resolve_articles_pipeline():
             lambda r: sorted(k for k in r if k.startswith("_"))),
             equal_to([[]] * 4), label="no_private")
         assert_that(out["articles"], equal_to(expected_articles), label="articles")
+        assert_that(out["dead_letters"] | "Why" >> beam.Map(lambda d: (d["source"], d["stage"])),
+                    equal_to([("in/a2.txt", "segment")]), label="dead")
 
     rows_to_table(expected_articles, ARTICLES_SCHEMA, "articles")
 
@@ -202,13 +203,8 @@ def test_resolve_articles_rows_fit_schemas():
         rows_to_table(rows, schema, table)
 
     with test_pipeline.TestPipeline() as p:
-        inputs = {
-            "meta": p | "Meta" >> beam.Create([("a1", m1)]),
-            "events": p | "Events" >> beam.Create([("a1", event("a1", 0, 0, ["on Monday"]))]),
-            "n_sentences": p | "N" >> beam.Create([("a1", 1)]),
-            "dead": p | "Dead" >> beam.Create([]).with_output_types(tuple),
-        }
-        out = inputs | ResolveArticles()
+        docs = p | beam.Create([doc(m1, [event("a1", 0, 0, ["on Monday"])], 1)])
+        out = docs | ResolveArticles() | TableRows()
         (out["events"] | "GatherEv" >> beam.combiners.ToList()
          | "CheckEv" >> beam.Map(check, EVENTS_SCHEMA, "events", 1))
         (out["articles"] | "GatherArt" >> beam.combiners.ToList()

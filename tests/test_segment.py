@@ -229,11 +229,11 @@ def test_segment_articles_pipeline():
         Article(article_id="c", source="c.txt", text="*** --- ***"),
     ]
     with test_pipeline.TestPipeline() as p:
-        out = p | beam.Create(articles) | SegmentArticles()
-        assert set(out) == {"sentences", "dead_letters"}
+        docs = p | beam.Create(articles) | SegmentArticles()
         assert_that(
-            out["sentences"]
-            | "Key" >> beam.Map(lambda s: (s.article_id, s.sentence_index, s.words)),
+            docs
+            | "Key" >> beam.FlatMap(lambda d: [(s.article_id, s.sentence_index, s.words)
+                                               for s in d.sentences]),
             equal_to(
                 [
                     ("a", 0, ("Putin", "spoke", ".")),
@@ -244,10 +244,18 @@ def test_segment_articles_pipeline():
             ),
             label="sentences",
         )
+        # every article comes out once, with its text and sentence count
         assert_that(
-            out["dead_letters"]
+            docs | "Meta" >> beam.Map(lambda d: (d.article_id, d.meta.source,
+                                                 d.meta.n_sentences, len(d.meta.text))),
+            equal_to([("a", "a.txt", 2, 34), ("b", "b.jsonl:3", 2, 21), ("c", "c.txt", 0, 11)]),
+            label="docs",
+        )
+        assert_that(
+            docs
             | "Reasons"
-            >> beam.Map(lambda d: (d.article_id, d.source, d.stage, d.reason)),
+            >> beam.FlatMap(lambda d: [(x.article_id, x.source, x.stage, x.reason)
+                                       for x in d.dead]),
             equal_to(
                 [
                     (

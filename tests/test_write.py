@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing import test_pipeline
 
-from pipeline.write import (SORT_KEYS, WriteOutputs, WriteTable, read_table,
+from pipeline.write import (PART_FILE_RE, SORT_KEYS, WriteOutputs, WriteTable, read_table,
                             rows_to_table, sort_rows)
 from schemas import ARTICLES, DEAD_LETTERS, EVENTS
 
@@ -113,7 +113,7 @@ def expected(table):
                                   r["article_id"] or "", r["source"]))
 
 
-def run_outputs(out_dir, data, num_shards=1):
+def run_outputs(out_dir, data, num_shards=0):
     with test_pipeline.TestPipeline() as p:
         pcolls = {name: p | f"Create_{name}" >> beam.Create(rows, reshuffle=True)
                   for name, rows in data.items()}
@@ -125,25 +125,33 @@ def listing(out_dir):
             for table in sorted(os.listdir(out_dir))}
 
 
-def test_rows_come_back_sorted_with_schema(tmp_path):
+def rows_of(out_dir, table):
+    """All rows of a table, in the documented reading order (files hold them
+    in processing order)."""
+    return sort_rows(read_table(str(out_dir), table).to_pylist(), SORT_KEYS[table])
+
+
+def test_rows_come_back_with_schema(tmp_path):
     run_outputs(tmp_path, {k: shuffled(v, 1) for k, v in INPUT.items()})
 
-    assert listing(tmp_path) == {"articles": [PART], "dead_letters": [PART],
-                                 "events": [PART]}
     for table, schema in SCHEMAS.items():
+        files = os.listdir(tmp_path / table)
+        assert files and all(PART_FILE_RE.match(f) for f in files), files
+        assert rows_of(tmp_path, table) == expected(table), table
         got = read_table(str(tmp_path), table)
-        assert got.to_pylist() == expected(table), table
         assert got.schema.equals(schema, check_metadata=True), table
-        file_schema = pq.read_schema(tmp_path / table / PART)
-        assert file_schema.equals(schema, check_metadata=True), table
-        for f in schema:
-            assert (file_schema.field(f.name).metadata[b"description"]
-                    == f.metadata[b"description"])
-    roles = pq.read_schema(tmp_path / "events" / PART).field("roles").type
+        for name in files:
+            file_schema = pq.read_schema(tmp_path / table / name)
+            assert file_schema.equals(schema, check_metadata=True), table
+            for f in schema:
+                assert (file_schema.field(f.name).metadata[b"description"]
+                        == f.metadata[b"description"])
+    name = sorted(os.listdir(tmp_path / "events"))[0]
+    roles = pq.read_schema(tmp_path / "events" / name).field("roles").type
     assert roles.value_type.field("label").metadata[b"description"]
 
-    # offsets and the null date survive; article order is numeric by sentence
-    events = read_table(str(tmp_path), "events").to_pylist()
+    # offsets and the null date survive; the reading order is numeric by sentence
+    events = rows_of(tmp_path, "events")
     assert [(e["article_id"], e["sentence_index"], e["action_start"])
             for e in events] == [("a", 0, 10), ("a", 0, 40), ("a", 2, 3),
                                  ("a", 10, 0), ("b", 0, 15), ("c", 1, 5)]
@@ -151,6 +159,15 @@ def test_rows_come_back_sorted_with_schema(tmp_path):
     assert events[0]["who"] is None
     e = events[1]
     assert e["sentence"][e["who_start"]:e["who_end"]] == e["who"]
+
+
+def test_rows_are_written_in_the_order_they_come(tmp_path):
+    # one bundle (no reshuffle): the file keeps the processing order, unsorted
+    rows = shuffled(EVENT_ROWS, 7)
+    with test_pipeline.TestPipeline() as p:
+        p | beam.Create(rows) | WriteTable(str(tmp_path), "events", EVENTS)
+    assert os.listdir(tmp_path / "events") == [PART]
+    assert read_table(str(tmp_path), "events").to_pylist() == rows
 
 
 def test_empty_events_give_an_empty_table_with_the_schema(tmp_path):
@@ -168,52 +185,40 @@ def test_empty_events_give_an_empty_table_with_the_schema(tmp_path):
 
 def test_missing_table_is_written_empty(tmp_path):
     run_outputs(tmp_path, {"dead_letters": DEAD_ROWS})
-    assert listing(tmp_path) == {"articles": [PART], "dead_letters": [PART],
-                                 "events": [PART]}
+    assert sorted(listing(tmp_path)) == ["articles", "dead_letters", "events"]
+    assert listing(tmp_path)["events"] == [PART]
     assert read_table(str(tmp_path), "events").num_rows == 0
-    assert read_table(str(tmp_path), "dead_letters").to_pylist() == expected(
-        "dead_letters")
+    assert rows_of(tmp_path, "dead_letters") == expected("dead_letters")
 
 
 def test_rerun_into_same_folder_replaces_files(tmp_path):
     run_outputs(tmp_path, {k: shuffled(v, 2) for k, v in INPUT.items()})
-    first = listing(tmp_path)
-    first_rows = {t: read_table(str(tmp_path), t).to_pylist() for t in SCHEMAS}
-    first_bytes = (tmp_path / "events" / PART).read_bytes()
+    first_rows = {t: rows_of(tmp_path, t) for t in SCHEMAS}
 
     run_outputs(tmp_path, {k: shuffled(v, 3) for k, v in INPUT.items()})
-    assert listing(tmp_path) == first
-    for table in SCHEMAS:
-        assert read_table(str(tmp_path), table).to_pylist() == first_rows[table]
-    assert (tmp_path / "events" / PART).read_bytes() == first_bytes
+    for table in SCHEMAS:  # the same rows, none twice
+        assert rows_of(tmp_path, table) == first_rows[table] == expected(table)
 
 
 def test_rerun_with_fewer_shards_removes_stale_parts(tmp_path):
-    run_outputs(tmp_path, INPUT, num_shards=2)
-    assert listing(tmp_path)["events"] == ["part-00000-of-00002.parquet",
-                                           "part-00001-of-00002.parquet"]
+    run_outputs(tmp_path, INPUT, num_shards=3)
+    assert listing(tmp_path)["events"] == [f"part-0000{i}-of-00003.parquet" for i in range(3)]
     # the union of the shards is the input, nothing duplicated
-    got = read_table(str(tmp_path), "events").to_pylist()
-    assert sort_rows(got, SORT_KEYS["events"]) == expected("events")
+    assert rows_of(tmp_path, "events") == expected("events")
 
     run_outputs(tmp_path, INPUT, num_shards=1)
     assert listing(tmp_path)["events"] == [PART]
-    assert read_table(str(tmp_path), "events").to_pylist() == expected("events")
+    assert rows_of(tmp_path, "events") == expected("events")
 
 
-def test_write_table_custom_sort_key_and_table(tmp_path):
+def test_write_table_any_table_and_schema(tmp_path):
     schema = pa.schema([pa.field("k", pa.int32()), pa.field("v", pa.string())])
-    rows = [{"k": 2, "v": "b"}, {"k": None, "v": "z"}, {"k": 1, "v": "y"},
-            {"k": 1, "v": "x"}]
+    rows = [{"k": 2, "v": "b"}, {"k": None, "v": "z"}, {"v": "y"}]  # a missing key is a null
     with test_pipeline.TestPipeline() as p:
-        (p | beam.Create(rows, reshuffle=True)
-         | WriteTable(str(tmp_path), "custom", schema,
-                      sort_key=lambda r: (r["k"],)))
+        p | beam.Create(rows) | WriteTable(str(tmp_path), "custom", schema)
     assert os.listdir(tmp_path / "custom") == [PART]
-    # None first; ties on the key broken by the whole row
     assert read_table(str(tmp_path), "custom").to_pylist() == [
-        {"k": None, "v": "z"}, {"k": 1, "v": "x"}, {"k": 1, "v": "y"},
-        {"k": 2, "v": "b"}]
+        {"k": 2, "v": "b"}, {"k": None, "v": "z"}, {"k": None, "v": "y"}]
 
 
 def test_unknown_column_fails_the_pipeline(tmp_path):

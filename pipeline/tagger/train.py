@@ -183,6 +183,8 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="train on the first N sentences (smoke runs)")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--tiny", action="store_true", help="a 2-layer slice of the backbone (CI smoke test)")
+    ap.add_argument("--init-from", default="",
+                    help="start from the weights of this model folder (a warm restart) instead of the bare backbone")
     args = ap.parse_args(argv)
 
     t0 = time.time()
@@ -207,9 +209,18 @@ def main(argv=None) -> int:
     print(f"data: {len(train)} + {n_frames}/{len(frames_pool)} frame-example training sentences per epoch, {len(dev)} dev sentences "
           f"({time.time() - t0:.0f}s)", flush=True)
 
-    config = TaggerConfig(backbone=args.backbone, num_layers=2 if args.tiny else None,
-                          extra={"train_args": vars(args)})
-    model = EventTagger.from_backbone(config)
+    if args.init_from:
+        # A warm restart: a fresh warm-up/decay cycle over an already trained model,
+        # for CPU budgets that cannot train to convergence in one sitting.
+        model = EventTagger.load(args.init_from)
+        config = model.config
+        history_before = config.extra.get("history", [])
+        config.extra = {"train_args": vars(args), "init_from": config.extra.get("train_args"),
+                        "history_before": history_before}
+    else:
+        config = TaggerConfig(backbone=args.backbone, num_layers=2 if args.tiny else None,
+                              extra={"train_args": vars(args)})
+        model = EventTagger.from_backbone(config)
     tokenizer = load_tokenizer(resolve_backbone(args.backbone))
     device = torch.device(args.device)
     model.to(device)

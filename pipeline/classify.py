@@ -1,0 +1,122 @@
+"""Classify stage: every event's PLOVER type, by ``RunInference`` over batches of articles.
+
+``ClassifyEvents`` runs ``event_types.EventTyper`` (a sentence-embedding model,
+see that module for the method) through Beam's ``RunInference`` with
+``EventTypeModelHandler``::
+
+    docs = docs | ClassifyEvents()   # each event row gains event_type, event_type_score
+
+Why a stage of its own, after ``resolve``, and not a call inside it: the typer
+is a second transformer pass (about a third of the pipeline's CPU time when it
+ran per article). Batched by RunInference, the events of up to
+``max_batch_size`` articles go through the model together, sorted by length,
+and the model is loaded once per worker by RunInference's shared handle; with
+``--runtime onnx|onnx-int8`` the typer runs in ONNX Runtime like the tagger.
+
+A batch whose typing raises is retried article by article; an article whose
+events cannot be typed keeps them, untyped (``event_type`` null), and gets a
+dead letter (stage ``classify``) saying why.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+import apache_beam as beam
+from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
+
+from pipeline.records import ArticleDoc
+
+_LOG = logging.getLogger(__name__)
+
+STAGE = "classify"
+#: Articles per RunInference batch (about 60 events each).
+MAX_BATCH_ARTICLES = 16
+
+
+class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
+    """Loads the event typer once per worker and types the events of a batch
+    of articles in one go. ``inference`` per article: a list of
+    ``(event_type, score)``, one per event, or the exception it raised."""
+
+    def __init__(self, runtime: Optional[str] = None, num_threads: Optional[int] = None,
+                 min_batch_size: int = 1, max_batch_size: int = MAX_BATCH_ARTICLES):
+        """``runtime``: torch, onnx or onnx-int8 (default ``$NEWSEVENTS_RUNTIME``,
+        else torch), as for the tagger. ``num_threads``: torch threads."""
+        super().__init__(min_batch_size=min_batch_size, max_batch_size=max_batch_size)
+        self._runtime = runtime
+        self._num_threads = num_threads
+
+    def load_model(self):
+        import os
+
+        import torch
+
+        from pipeline.event_types import EventTyper
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        if self._num_threads:
+            torch.set_num_threads(self._num_threads)
+        return EventTyper(runtime=self._runtime)
+
+    def run_inference(self, batch: Sequence[ArticleDoc], model,
+                      inference_args: Optional[Dict[str, Any]] = None) -> Iterable[PredictionResult]:
+        docs = list(batch)
+        try:
+            flat = model.type_events([ev for d in docs for ev in d.events])
+            per_doc: List[Any] = []
+            k = 0
+            for d in docs:
+                per_doc.append(flat[k:k + len(d.events)])
+                k += len(d.events)
+        except Exception:  # noqa: BLE001 -- find the article that raised, keep the others
+            if len(docs) == 1:
+                raise
+            per_doc = []
+            for d in docs:
+                try:
+                    per_doc.append(model.type_events(list(d.events)))
+                except Exception as e:  # noqa: BLE001
+                    per_doc.append(e)
+        return [PredictionResult(example=d, inference=t, model_id="event-typer")
+                for d, t in zip(docs, per_doc)]
+
+    def get_metrics_namespace(self) -> str:
+        return "newsevents_event_typer"
+
+
+def attach_types(result: PredictionResult) -> ArticleDoc:
+    """The doc with ``event_type``/``event_type_score`` on every event row, or
+    with its events untyped and a dead letter when typing raised."""
+    doc, types = result.example, result.inference
+    if isinstance(types, BaseException):
+        return doc.failed(STAGE, f"internal_error: {type(types).__name__}: {types}")
+    events = []
+    for row, (etype, score) in zip(doc.events, types):
+        row = dict(row)
+        row["event_type"], row["event_type_score"] = etype, float(score)
+        events.append(row)
+    return dataclasses.replace(doc, events=tuple(events))
+
+
+def _failed_batch_to_docs(failed) -> Iterable[ArticleDoc]:
+    batch, (exc_type, exc_repr, _tb) = failed
+    name = getattr(exc_type, "__name__", str(exc_type))
+    for doc in batch:
+        yield doc.failed(STAGE, f"internal_error: {name}: {exc_repr}")
+
+
+class ClassifyEvents(beam.PTransform):
+    """ArticleDocs -> ArticleDocs whose event rows carry their PLOVER type."""
+
+    def __init__(self, handler: Optional[EventTypeModelHandler] = None, **handler_kwargs):
+        super().__init__()
+        self._handler = handler or EventTypeModelHandler(**handler_kwargs)
+
+    def expand(self, docs):
+        results, failed = docs | "RunInference" >> RunInference(
+            self._handler).with_exception_handling()
+        typed = results | "AttachTypes" >> beam.Map(attach_types)
+        lost = failed.failed_inferences | "FailedBatches" >> beam.FlatMap(_failed_batch_to_docs)
+        return (typed, lost) | "AllDocs" >> beam.Flatten()

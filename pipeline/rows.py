@@ -1,0 +1,78 @@
+"""ArticleDocs -> the rows of the three tables: events, articles, dead_letters.
+
+One job: the last step before ``write``. Every article becomes exactly one
+``articles`` row (``ok``, or ``dead_letter`` when any stage left a dead letter
+on it), its events become ``events`` rows, and its dead letters ``dead_letters``
+rows; an input that never became an article (the read stage's dead letters)
+gets its ``articles`` row here too. So input articles = ok + dead-lettered,
+which ``accounting`` checks after the run.
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, List
+
+import apache_beam as beam
+
+from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter
+
+EVENTS = "events"
+ARTICLES = "articles"
+DEAD_LETTERS = "dead_letters"
+
+
+def article_row(meta: ArticleMeta, n_events: int, dead: List[DeadLetter]) -> Dict:
+    return {
+        "article_id": meta.article_id,
+        "source": meta.source,
+        "published": meta.published,
+        "title": meta.title,
+        "url": meta.url,
+        "status": "dead_letter" if dead else "ok",
+        "n_sentences": meta.n_sentences,
+        "n_events": n_events,
+        "error": "; ".join(sorted({d.reason for d in dead})) or None,
+        "content_hash": meta.content_hash or None,
+    }
+
+
+def dead_article_row(d: DeadLetter) -> Dict:
+    """An input that never became an article (read stage) still gets its row."""
+    return {
+        "article_id": d.article_id, "source": d.source, "published": None, "title": None,
+        "url": None, "status": "dead_letter", "n_sentences": 0, "n_events": 0,
+        "error": d.reason, "content_hash": None,
+    }
+
+
+def dead_letter_row(d: DeadLetter) -> Dict:
+    return {"source": d.source, "article_id": d.article_id, "stage": d.stage,
+            "reason": d.reason, "excerpt": d.excerpt}
+
+
+def doc_rows(doc: ArticleDoc) -> Iterable:
+    """Tagged rows of one doc: its events, its dead letters, then its article row."""
+    for row in doc.events:
+        yield beam.pvalue.TaggedOutput(EVENTS, row)
+    for d in doc.dead:
+        yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter_row(d))
+    yield article_row(doc.meta, len(doc.events), list(doc.dead))
+
+
+class TableRows(beam.PTransform):
+    """``{"docs": ArticleDocs, "read_dead_letters": DeadLetters}`` (or the docs
+    alone) -> ``{"events", "articles", "dead_letters"}`` PCollections of row dicts."""
+
+    def expand(self, inputs):
+        if not isinstance(inputs, dict):
+            inputs = {"docs": inputs}
+        docs = inputs["docs"]
+        out = docs | "DocRows" >> beam.FlatMap(doc_rows).with_outputs(
+            EVENTS, DEAD_LETTERS, main=ARTICLES)
+        read_dead = inputs.get("read_dead_letters")
+        if read_dead is None:
+            read_dead = docs.pipeline | "NoReadDeadLetters" >> beam.Create([])
+        articles = ((out[ARTICLES], read_dead | "UnreadArticleRows" >> beam.Map(dead_article_row))
+                    | "ArticleRows" >> beam.Flatten())
+        dead = ((out[DEAD_LETTERS], read_dead | "ReadDeadLetterRows" >> beam.Map(dead_letter_row))
+                | "DeadLetterRows" >> beam.Flatten())
+        return {EVENTS: out[EVENTS], ARTICLES: articles, DEAD_LETTERS: dead}
