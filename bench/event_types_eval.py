@@ -96,8 +96,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fit", action="store_true", help="refit the calibration on dev and print it")
     ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default="torch",
+                    help="what runs the typer's encoder (the accuracy cost of the fast path)")
     args = ap.parse_args(argv)
-    typer = EventTyper()
+    typer = EventTyper(runtime=args.runtime)
     dev, test = load("dev"), load("test")
     if args.fit:
         cal = fit(typer, dev)

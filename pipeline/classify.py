@@ -15,7 +15,8 @@ and the model is loaded once per worker by RunInference's shared handle; with
 
 A batch whose typing raises is retried article by article; an article whose
 events cannot be typed keeps them, untyped (``event_type`` null), and gets a
-dead letter (stage ``classify``) saying why.
+dead letter (stage ``classify``) saying why. (No ``with_exception_handling()``:
+see ``infer`` for why a ``Flatten`` must not follow.)
 """
 from __future__ import annotations
 
@@ -70,15 +71,16 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
             for d in docs:
                 per_doc.append(flat[k:k + len(d.events)])
                 k += len(d.events)
-        except Exception:  # noqa: BLE001 -- find the article that raised, keep the others
+        except Exception as batch_error:  # noqa: BLE001 -- find the article that raised
             if len(docs) == 1:
-                raise
-            per_doc = []
-            for d in docs:
-                try:
-                    per_doc.append(model.type_events(list(d.events)))
-                except Exception as e:  # noqa: BLE001
-                    per_doc.append(e)
+                per_doc = [batch_error]
+            else:
+                per_doc = []
+                for d in docs:
+                    try:
+                        per_doc.append(model.type_events(list(d.events)))
+                    except Exception as e:  # noqa: BLE001
+                        per_doc.append(e)
         return [PredictionResult(example=d, inference=t, model_id="event-typer")
                 for d, t in zip(docs, per_doc)]
 
@@ -100,13 +102,6 @@ def attach_types(result: PredictionResult) -> ArticleDoc:
     return dataclasses.replace(doc, events=tuple(events))
 
 
-def _failed_batch_to_docs(failed) -> Iterable[ArticleDoc]:
-    batch, (exc_type, exc_repr, _tb) = failed
-    name = getattr(exc_type, "__name__", str(exc_type))
-    for doc in batch:
-        yield doc.failed(STAGE, f"internal_error: {name}: {exc_repr}")
-
-
 class ClassifyEvents(beam.PTransform):
     """ArticleDocs -> ArticleDocs whose event rows carry their PLOVER type."""
 
@@ -115,8 +110,8 @@ class ClassifyEvents(beam.PTransform):
         self._handler = handler or EventTypeModelHandler(**handler_kwargs)
 
     def expand(self, docs):
-        results, failed = docs | "RunInference" >> RunInference(
-            self._handler).with_exception_handling()
-        typed = results | "AttachTypes" >> beam.Map(attach_types)
-        lost = failed.failed_inferences | "FailedBatches" >> beam.FlatMap(_failed_batch_to_docs)
-        return (typed, lost) | "AllDocs" >> beam.Flatten()
+        # no with_exception_handling(): see ``infer`` (its Flatten would
+        # materialise every doc); run_inference turns failures into results
+        return (docs
+                | "RunInference" >> RunInference(self._handler)
+                | "AttachTypes" >> beam.Map(attach_types))

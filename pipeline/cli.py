@@ -150,7 +150,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if problem:
         sys.stderr.write(f"{PROG}: error: {problem}\n")
         return 2
-    logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    logging.getLogger("apache_beam").setLevel(int(os.environ.get("NEWSEVENTS_BEAM_LOG", logging.WARNING)))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
     if ns.runtime:  # read by the Predictor where the model loads (local workers inherit it)
         os.environ["NEWSEVENTS_RUNTIME"] = ns.runtime

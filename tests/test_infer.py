@@ -217,7 +217,7 @@ def test_failing_article_is_found_and_the_rest_of_its_batch_kept(model_dir, is_t
 
 def test_failing_batch_of_one_becomes_the_articles_dead_letter(model_dir):
     boom, text = _boom_doc()
-    # One article per batch: the batch that raises goes to RunInference's failure output.
+    # One article per batch: nothing to retry, the batch's error is the article's.
     handler = BoomHandler(model_dir, num_threads=1, min_batch_size=1, max_batch_size=1)
     with test_pipeline.TestPipeline() as p:
         out = p | beam.Create(DOCS[:1] + [boom]) | InferFrames(model_dir, handler=handler)
@@ -229,6 +229,6 @@ def test_failing_batch_of_one_becomes_the_articles_dead_letter(model_dir):
 
 def test_batch_elements_kwargs(model_dir):
     assert TaggerModelHandler(model_dir).batch_elements_kwargs() == {
-        "min_batch_size": 1, "max_batch_size": MAX_BATCH_ARTICLES}
+        "min_batch_size": MAX_BATCH_ARTICLES, "max_batch_size": MAX_BATCH_ARTICLES}
     handler = TaggerModelHandler(model_dir, min_batch_size=2, max_batch_size=16)
     assert handler.batch_elements_kwargs() == {"min_batch_size": 2, "max_batch_size": 16}

@@ -121,8 +121,12 @@ bio_spans = L.bio_spans  # kept importable from here
 class Predictor:
     def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
                  pred_threshold: float = 0.5, batch_size: int = 32,
-                 runtime: Optional[str] = None):
-        """``runtime``: what computes the encoder and the role heads:
+                 runtime: Optional[str] = None, max_batch_words: int = 2048):
+        """``batch_size``: sentences per forward pass, and ``max_batch_words``
+        the most padded words in one (sentences x the longest): long sentences
+        go in smaller passes, so that a pass's activations (attention grows with
+        length squared) and so the peak memory stay bounded.
+        ``runtime``: what computes the encoder and the role heads:
         ``"torch"``, or ONNX Runtime with ``"onnx"`` (fp32) / ``"onnx-int8"``
         (see ``onnx_runtime``). Default: ``$NEWSEVENTS_RUNTIME``, else torch."""
         from .onnx_runtime import check_runtime, default_runtime
@@ -134,6 +138,7 @@ class Predictor:
         self.tokenizer = tokenizer or load_tokenizer(resolve_backbone(model.config.backbone))
         self.pred_threshold = pred_threshold
         self.batch_size = batch_size
+        self.max_batch_words = max_batch_words
         self.bio = list(self.config.bio_tags)
         self.trans = _transition_mask(self.bio)
         self.start_ok = np.array([0.0 if not t.startswith("I-") else -1e4 for t in self.bio],
@@ -167,13 +172,27 @@ class Predictor:
         indices per sentence) the predicate head is bypassed (evaluation)."""
         out: List[Optional[SentenceFrames]] = [None] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        for k in range(0, len(order), self.batch_size):
-            idx = order[k:k + self.batch_size]
+        for idx in self._passes(order, sentences):
             batch = [list(sentences[i]) for i in idx]
             gold = [gold_predicates[i] for i in idx] if gold_predicates is not None else None
             for i, res in zip(idx, self._predict_batch(batch, gold)):
                 out[i] = res
         return out  # type: ignore[return-value]
+
+    def _passes(self, order: List[int], sentences) -> List[List[int]]:
+        """``order`` (indices sorted by length) cut into forward passes of at
+        most ``batch_size`` sentences and ``max_batch_words`` padded words."""
+        passes: List[List[int]] = []
+        cur: List[int] = []
+        for i in order:
+            longest = max(1, len(sentences[i]))  # sorted: the newest is the longest
+            if cur and (len(cur) >= self.batch_size or (len(cur) + 1) * longest > self.max_batch_words):
+                passes.append(cur)
+                cur = []
+            cur.append(i)
+        if cur:
+            passes.append(cur)
+        return passes
 
     @torch.inference_mode()
     def _predict_batch(self, batch: List[List[str]], gold) -> List[SentenceFrames]:
