@@ -27,6 +27,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
+from pipeline.memory import fix_mmap_threshold
 from pipeline.records import ArticleDoc
 
 _LOG = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
         from pipeline.event_types import EventTyper
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        fix_mmap_threshold()  # flat memory in every worker process (pipeline.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return EventTyper(runtime=self._runtime)

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
+from pipeline.memory import fix_mmap_threshold
 from pipeline.records import ArticleDoc
 from pipeline.windows import MIN_WINDOW_WORDS, WINDOW_WORDS, predict_windowed
 
@@ -118,6 +119,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         # No hub at run time, on remote workers too (the driver's environment
         # does not travel): the backbone loads from its installed package.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        fix_mmap_threshold()  # flat memory in every worker process (pipeline.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return Predictor.from_folder(

@@ -247,3 +247,15 @@ def test_rows_to_table_and_sort_rows_without_beam():
     assert rows_to_table([], EVENTS).num_rows == 0
     with pytest.raises(ValueError, match="not nullable"):
         rows_to_table([{"source": "s"}], DEAD_LETTERS)
+
+
+def test_count_rows_and_head_rows_read_only_what_they_need(tmp_path):
+    from pipeline.write import count_rows, head_rows
+
+    run_outputs(tmp_path, INPUT, num_shards=2)  # two files per table
+    assert count_rows(str(tmp_path), "events") == len(EVENT_ROWS)
+    assert count_rows(str(tmp_path), "dead_letters") == len(DEAD_ROWS)
+    everything = read_table(str(tmp_path), "events").to_pylist()  # file order
+    head = head_rows(str(tmp_path), "events", 4, columns=["event_id", "who"])
+    assert head == [{"event_id": r["event_id"], "who": r["who"]} for r in everything[:4]]
+    assert len(head_rows(str(tmp_path), "events", 100)) == len(EVENT_ROWS)
