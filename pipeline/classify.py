@@ -58,7 +58,7 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
         from pipeline.event_types import EventTyper
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        fix_mmap_threshold()  # flat memory in every worker process (pipeline.memory)
+        fix_mmap_threshold()  # $NEWSEVENTS_MMAP_THRESHOLD, in every worker (pipeline.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return EventTyper(runtime=self._runtime)

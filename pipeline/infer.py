@@ -119,7 +119,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         # No hub at run time, on remote workers too (the driver's environment
         # does not travel): the backbone loads from its installed package.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        fix_mmap_threshold()  # flat memory in every worker process (pipeline.memory)
+        fix_mmap_threshold()  # $NEWSEVENTS_MMAP_THRESHOLD, in every worker (pipeline.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return Predictor.from_folder(

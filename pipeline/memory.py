@@ -1,4 +1,4 @@
-"""Keep the allocator from growing the heap with the corpus.
+"""An opt-in cap on heap growth: a fixed glibc mmap threshold in the model workers.
 
 One job. Every forward pass allocates tensors of a new shape (sentences x
 sub-words change from pass to pass). glibc serves allocations above its *mmap
@@ -8,17 +8,18 @@ block freed (up to 32 MB), so after the first passes the big activation
 tensors come from the heap too, the heap fragments, and resident memory creeps
 up with the number of passes, i.e. with the corpus.
 
-Measured on this project's 2-core machine, full pipeline, 500 articles
-(``BENCHMARKS.md``): glibc's default: peak RSS grows from about 1.1 to 1.5 GB
-over the run (2.3 GB at 2,000 articles); a fixed 1 MB threshold: flat at about
-0.87 GB but 33 % slower (page faults on fresh mappings); a fixed **8 MB**
-threshold (the default here): 0.9 to 1.0 GB, 8 % slower. ``MALLOC_ARENA_MAX=2``
-did not help. Only the largest tensors (feed-forward activations of a full
-pass) then get mappings of their own, and the sizes that come from the heap
-stay small enough to be reused.
+Measured on this project's 2-core machine, full pipeline (``BENCHMARKS.md``):
+with glibc's default, peak RSS grows from about 1.1 to 1.5 GB over 500 articles
+and reaches 2.3 GB at 2,000 (553 s); with a fixed 1 MB threshold it stays flat
+at about 0.87 GB over 500 articles but the run is 33 % slower (page faults on
+fresh mappings); with 8 MB it grows to 1.4 GB at 2,000 articles, and the run
+took over 35 % longer. ``MALLOC_ARENA_MAX=2`` did not help.
 
-``NEWSEVENTS_MMAP_THRESHOLD`` (bytes) overrides the value; ``0`` leaves glibc's
-default. Not glibc (macOS, musl): nothing happens.
+So it is **off by default** (speed first; the growth slows down as the run goes
+on) and on for a deployment whose memory is tight:
+``NEWSEVENTS_MMAP_THRESHOLD=8388608`` (bytes; 1048576 for the flattest
+memory). The model handlers apply it in every worker process when they load
+their model. Not glibc (macOS, musl): nothing happens.
 """
 from __future__ import annotations
 
@@ -26,15 +27,16 @@ import ctypes
 import ctypes.util
 import os
 
-#: bytes; allocations above it get their own mapping (glibc ``M_MMAP_THRESHOLD``)
-DEFAULT_MMAP_THRESHOLD = 8 * 1024 * 1024
+#: bytes; allocations above it get their own mapping (glibc ``M_MMAP_THRESHOLD``);
+#: 0: glibc's own, adaptive threshold (the default)
+DEFAULT_MMAP_THRESHOLD = 0
 ENV = "NEWSEVENTS_MMAP_THRESHOLD"
 _M_MMAP_THRESHOLD = -3  # from glibc's malloc.h
 
 
 def fix_mmap_threshold() -> bool:
-    """Set glibc's mmap threshold once for this process (see the module doc).
-    True when it was set; False when disabled or not glibc."""
+    """Set glibc's mmap threshold for this process from ``$NEWSEVENTS_MMAP_THRESHOLD``
+    (see the module doc). True when it was set; False when off or not glibc."""
     try:
         value = int(os.environ.get(ENV, DEFAULT_MMAP_THRESHOLD))
     except ValueError:
