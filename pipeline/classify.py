@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
+from pipeline.infer import per_article
 from pipeline.memory import fix_mmap_threshold
 from pipeline.records import ArticleDoc
 
@@ -66,23 +67,7 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
     def run_inference(self, batch: Sequence[ArticleDoc], model,
                       inference_args: Optional[Dict[str, Any]] = None) -> Iterable[PredictionResult]:
         docs = list(batch)
-        try:
-            flat = model.type_events([ev for d in docs for ev in d.events])
-            per_doc: List[Any] = []
-            k = 0
-            for d in docs:
-                per_doc.append(flat[k:k + len(d.events)])
-                k += len(d.events)
-        except Exception as batch_error:  # noqa: BLE001 -- find the article that raised
-            if len(docs) == 1:
-                per_doc = [batch_error]
-            else:
-                per_doc = []
-                for d in docs:
-                    try:
-                        per_doc.append(model.type_events(list(d.events)))
-                    except Exception as e:  # noqa: BLE001
-                        per_doc.append(e)
+        per_doc = per_article(docs, lambda d: d.events, model.type_events)
         return [PredictionResult(example=d, inference=t, model_id="event-typer")
                 for d, t in zip(docs, per_doc)]
 

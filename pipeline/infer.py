@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
@@ -142,20 +142,9 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
     ) -> Iterable[PredictionResult]:
         docs = list(batch)
         model_id = self._model_id(model)
-        try:  # all the batch's sentences in one call: the predictor sorts them by length
-            per_doc: List[Any] = split_by_doc(docs, predict_all(
-                model.predict, [s.words for d in docs for s in d.sentences]))
-        except Exception as batch_error:  # noqa: BLE001 -- find the article that raised
-            if len(docs) == 1:
-                per_doc = [batch_error]
-            else:
-                per_doc = []
-                for doc in docs:
-                    try:
-                        per_doc.append(tuple(predict_all(model.predict,
-                                                         [s.words for s in doc.sentences])))
-                    except Exception as e:  # noqa: BLE001
-                        per_doc.append(e)
+        # all the batch's sentences in one call: the predictor sorts them by length
+        per_doc = per_article(docs, lambda d: [s.words for s in d.sentences],
+                              lambda sentences: predict_all(model.predict, sentences))
         return [PredictionResult(example=d, inference=f, model_id=model_id)
                 for d, f in zip(docs, per_doc)]
 
@@ -174,12 +163,29 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         return f"{type(self).__name__}({self._model_dir!r}, device={self._device!r})"
 
 
-def split_by_doc(docs: Sequence[ArticleDoc], frames: Sequence) -> List[tuple]:
-    """The flat per-sentence results of a batch, cut back into one tuple per doc."""
+def per_article(docs: Sequence[ArticleDoc], items: Callable[[ArticleDoc], Sequence],
+                run: Callable[[list], Sequence]) -> List[Any]:
+    """``run`` on the ``items`` of all ``docs`` in one call, cut back into one
+    tuple per doc; if that call raises, ``run`` on each doc alone, and a doc
+    whose call raises gets the exception instead: one bad article costs only
+    itself. (Both RunInference stages, ``infer`` and ``classify``, use it.)"""
+    try:
+        flat = list(run([x for d in docs for x in items(d)]))
+    except Exception as batch_error:  # noqa: BLE001 -- find the article that raised
+        if len(docs) == 1:
+            return [batch_error]
+        out: List[Any] = []
+        for d in docs:
+            try:
+                out.append(tuple(run(list(items(d)))))
+            except Exception as e:  # noqa: BLE001
+                out.append(e)
+        return out
     out, k = [], 0
     for d in docs:
-        out.append(tuple(frames[k:k + len(d.sentences)]))
-        k += len(d.sentences)
+        n = len(items(d))
+        out.append(tuple(flat[k:k + n]))
+        k += n
     return out
 
 
