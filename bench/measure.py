@@ -43,7 +43,7 @@ def cut_batches(sentences: Sequence, articles_per_batch: int, pass_size: int) ->
     articles (``Sentence.article_id``, in order) in groups of
     ``articles_per_batch``; each group's sentences sorted by word count and cut
     into passes of ``pass_size`` sentences and at most 2,048 padded words
-    (what ``Predictor.predict`` does)."""
+    (``predictor.cut_passes``, as ``Predictor.predict`` does)."""
     groups: List[List[int]] = []
     seen: List[str] = []
     for i, s in enumerate(sentences):
@@ -52,16 +52,13 @@ def cut_batches(sentences: Sequence, articles_per_batch: int, pass_size: int) ->
             if (len(seen) - 1) % articles_per_batch == 0:
                 groups.append([])
         groups[-1].append(i)
-    from pipeline.tagger.predictor import Predictor
+    from pipeline.tagger.predictor import cut_passes
 
-    cutter = Predictor.__new__(Predictor)  # the predictor's own pass cutting, no model
-    cutter.batch_size = pass_size
-    cutter.max_batch_words = 2048
     passes = []
-    words = [s.words for s in sentences]
+    lengths = [len(s.words) for s in sentences]
     for group in groups:
-        order = sorted(group, key=lambda i: len(words[i]))
-        passes += cutter._passes(order, words)
+        order = sorted(group, key=lambda i: lengths[i])
+        passes += cut_passes(order, lengths, pass_size)
     return passes
 
 

@@ -150,7 +150,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if problem:
         sys.stderr.write(f"{PROG}: error: {problem}\n")
         return 2
-    logging.getLogger("apache_beam").setLevel(int(os.environ.get("NEWSEVENTS_BEAM_LOG", logging.WARNING)))
+    logging.getLogger("apache_beam").setLevel(logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bars in the log
     if ns.runtime:  # read by the Predictor where the model loads (local workers inherit it)

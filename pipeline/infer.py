@@ -209,15 +209,11 @@ def predict_all(predict, sentences: Sequence[Sequence[str]]) -> list:
     return out
 
 
-def _error_reason(name: str, message: str) -> str:
-    return f"inference_error: {name}: {message}"
-
-
 def attach_frames(result: PredictionResult) -> ArticleDoc:
     """The doc with its frames, or with an ``inference_error`` dead letter."""
     doc, frames = result.example, result.inference
     if isinstance(frames, BaseException):
-        return doc.failed(STAGE, _error_reason(type(frames).__name__, str(frames)),
+        return doc.failed(STAGE, f"inference_error: {type(frames).__name__}: {frames}",
                           doc.meta.text[:_EXCERPT])
     return dataclasses.replace(doc, frames=tuple(frames))
 

@@ -87,3 +87,15 @@ def test_training_path_end_to_end(tmp_path, shared_data):
     assert res.covered == 5
     for f in res.frames:
         assert all(0 <= a.start <= a.end < 5 for a in f.arguments)
+
+
+def test_cut_passes_bounds_sentences_and_padded_words():
+    from pipeline.tagger.predictor import cut_passes
+
+    lengths = [3, 5, 5, 8, 40, 41, 60, 100, 300]
+    passes = cut_passes(list(range(len(lengths))), lengths, batch_size=3, max_batch_words=120)
+    assert [i for p in passes for i in p] == list(range(len(lengths)))  # all, in order, once
+    for p in passes:
+        assert len(p) <= 3
+        assert len(p) == 1 or len(p) * max(lengths[i] for i in p) <= 120
+    assert passes == [[0, 1, 2], [3, 4], [5, 6], [7], [8]]

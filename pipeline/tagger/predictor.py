@@ -118,10 +118,31 @@ def viterbi_batch(logp: np.ndarray, lengths: np.ndarray, trans: np.ndarray,
 bio_spans = L.bio_spans  # kept importable from here
 
 
+#: Most padded words (sentences x the longest) in one forward pass.
+MAX_BATCH_WORDS = 2048
+
+
+def cut_passes(order: Sequence[int], lengths: Sequence[int], batch_size: int,
+               max_batch_words: int = MAX_BATCH_WORDS) -> List[List[int]]:
+    """``order`` (indices sorted by ``lengths``) cut into forward passes of at
+    most ``batch_size`` sentences and ``max_batch_words`` padded words."""
+    passes: List[List[int]] = []
+    cur: List[int] = []
+    for i in order:
+        longest = max(1, lengths[i])  # sorted: the newest is the longest
+        if cur and (len(cur) >= batch_size or (len(cur) + 1) * longest > max_batch_words):
+            passes.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        passes.append(cur)
+    return passes
+
+
 class Predictor:
     def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
                  pred_threshold: float = 0.5, batch_size: int = 32,
-                 runtime: Optional[str] = None, max_batch_words: int = 2048):
+                 runtime: Optional[str] = None, max_batch_words: int = MAX_BATCH_WORDS):
         """``batch_size``: sentences per forward pass, and ``max_batch_words``
         the most padded words in one (sentences x the longest): long sentences
         go in smaller passes, so that a pass's activations (attention grows with
@@ -172,27 +193,13 @@ class Predictor:
         indices per sentence) the predicate head is bypassed (evaluation)."""
         out: List[Optional[SentenceFrames]] = [None] * len(sentences)
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        for idx in self._passes(order, sentences):
+        for idx in cut_passes(order, [len(s) for s in sentences], self.batch_size,
+                              self.max_batch_words):
             batch = [list(sentences[i]) for i in idx]
             gold = [gold_predicates[i] for i in idx] if gold_predicates is not None else None
             for i, res in zip(idx, self._predict_batch(batch, gold)):
                 out[i] = res
         return out  # type: ignore[return-value]
-
-    def _passes(self, order: List[int], sentences) -> List[List[int]]:
-        """``order`` (indices sorted by length) cut into forward passes of at
-        most ``batch_size`` sentences and ``max_batch_words`` padded words."""
-        passes: List[List[int]] = []
-        cur: List[int] = []
-        for i in order:
-            longest = max(1, len(sentences[i]))  # sorted: the newest is the longest
-            if cur and (len(cur) >= self.batch_size or (len(cur) + 1) * longest > self.max_batch_words):
-                passes.append(cur)
-                cur = []
-            cur.append(i)
-        if cur:
-            passes.append(cur)
-        return passes
 
     @torch.inference_mode()
     def _predict_batch(self, batch: List[List[str]], gold) -> List[SentenceFrames]:
