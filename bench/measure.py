@@ -102,10 +102,12 @@ def main(argv=None) -> int:
     import torch
 
     from bench.corpus import segmented
+    from pipeline.memory import configure_worker
     from pipeline.tagger.predictor import Predictor
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    configure_worker()  # the kernels the pipeline's workers run
     records = segmented(args.corpus)
     if args.sample and args.sample < len(records):
         step = len(records) / args.sample

@@ -28,7 +28,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
 from pipeline.infer import per_article
-from pipeline.memory import fix_mmap_threshold
+from pipeline.memory import configure_worker
 from pipeline.records import ArticleDoc
 
 _LOG = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
         from pipeline.event_types import EventTyper
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        fix_mmap_threshold()  # $NEWSEVENTS_MMAP_THRESHOLD, in every worker (pipeline.memory)
+        configure_worker()  # flat memory over a long run (pipeline.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return EventTyper(runtime=self._runtime)

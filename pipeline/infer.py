@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
-from pipeline.memory import fix_mmap_threshold
+from pipeline.memory import configure_worker
 from pipeline.records import ArticleDoc
 from pipeline.windows import MIN_WINDOW_WORDS, WINDOW_WORDS, predict_windowed
 
@@ -119,7 +119,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         # No hub at run time, on remote workers too (the driver's environment
         # does not travel): the backbone loads from its installed package.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        fix_mmap_threshold()  # $NEWSEVENTS_MMAP_THRESHOLD, in every worker (pipeline.memory)
+        configure_worker()  # flat memory over a long run (pipeline.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return Predictor.from_folder(

@@ -1,53 +1,48 @@
-"""An opt-in cap on heap growth: a fixed glibc mmap threshold in the model workers.
+"""Flat memory in the model workers: no oneDNN primitive cache, no ONNX Runtime arena.
 
-One job. Every forward pass allocates tensors of a new shape (sentences x
-sub-words change from pass to pass). glibc serves allocations above its *mmap
-threshold* with a mapping of their own, returned to the OS on free, and smaller
-ones from its heap; but it raises that threshold to the size of every large
-block freed (up to 32 MB), so after the first passes the big activation
-tensors come from the heap too, the heap fragments, and resident memory creeps
-up with the number of passes, i.e. with the corpus.
+One job: set up a worker process's native allocators so that its resident
+memory does not grow with the number of forward passes, i.e. with the corpus.
 
-Measured on this project's 2-core machine, full pipeline (``BENCHMARKS.md``):
-with glibc's default, peak RSS grows from about 1.1 to 1.5 GB over 500 articles
-and reaches 2.3 GB at 2,000 (553 s); with a fixed 1 MB threshold it stays flat
-at about 0.87 GB over 500 articles but the run is 33 % slower (page faults on
-fresh mappings); with 8 MB it grows to 1.4 GB at 2,000 articles, and the run
-took over 35 % longer. ``MALLOC_ARENA_MAX=2`` did not help.
+Why memory grew. Every forward pass has a new shape (sentences x sub-words,
+frames x words change from pass to pass).
 
-So it is **off by default** (speed first; the growth slows down as the run goes
-on) and on for a deployment whose memory is tight:
-``NEWSEVENTS_MMAP_THRESHOLD=8388608`` (bytes; 1048576 for the flattest
-memory). The model handlers apply it in every worker process when they load
-their model. Not glibc (macOS, musl): nothing happens.
+* PyTorch runs some CPU ops through oneDNN -- here the encoder's GELU (an
+  oneDNN ``eltwise`` primitive, seen with ``ONEDNN_VERBOSE=1``) and the role
+  heads' LSTM. oneDNN JIT-compiles a primitive per shape and keeps up to 1,024
+  of them in its primitive cache, each with its code and buffers. With a new
+  shape on nearly every pass, that cache (and the heap around it) grew for the
+  whole run: the bare predictor loop went from 0.64 to 1.30 GB peak over 500
+  articles, the event typer alone from 0.87 to 1.02 GB.
+* ONNX Runtime's CPU arena keeps every block it ever handed out and grows in
+  power-of-two steps to fit the largest shapes seen so far.
+
+What this module does, measured on the 500-article benchmark corpus with the
+bare predictor loop (``BENCHMARKS.md`` has the pipeline runs):
+
+* ``torch.backends.mkldnn.enabled = False``: PyTorch's own vectorised kernels
+  for GELU and LSTM instead of oneDNN's. Peak 0.87 GB, flat after the first 40
+  passes (the event typer: 0.86 GB, flat). PyTorch's matrix multiplications do
+  not go through this switch (they call MKL/OpenBLAS GEMMs), so the encoder's
+  cost is unchanged. Limiting oneDNN's cache instead (``ONEDNN_PRIMITIVE_CACHE_CAPACITY``)
+  did not help at 16 entries, and at 0 re-compiles every kernel on every call
+  (the typer ran half again as long).
+* ONNX Runtime sessions without the CPU memory arena (``enable_cpu_mem_arena``
+  off, set where ``pipeline.tagger.onnx_runtime`` opens its sessions): blocks
+  come from malloc and go back to it. Peak 1.01 GB against 1.15 GB, flat after
+  80 passes.
+
+Both are process-wide, hence done once per worker process when the model
+handlers load their models, like ``torch.set_num_threads``.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import os
-
-#: bytes; allocations above it get their own mapping (glibc ``M_MMAP_THRESHOLD``);
-#: 0: glibc's own, adaptive threshold (the default)
-DEFAULT_MMAP_THRESHOLD = 0
-ENV = "NEWSEVENTS_MMAP_THRESHOLD"
-_M_MMAP_THRESHOLD = -3  # from glibc's malloc.h
+__all__ = ["configure_worker"]
 
 
-def fix_mmap_threshold() -> bool:
-    """Set glibc's mmap threshold for this process from ``$NEWSEVENTS_MMAP_THRESHOLD``
-    (see the module doc). True when it was set; False when off or not glibc."""
-    try:
-        value = int(os.environ.get(ENV, DEFAULT_MMAP_THRESHOLD))
-    except ValueError:
-        value = DEFAULT_MMAP_THRESHOLD
-    if value <= 0:
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return mallopt(_M_MMAP_THRESHOLD, value) == 1
+def configure_worker() -> None:
+    """Set this process up for long inference runs with flat memory (see the
+    module doc). Idempotent."""
+    import torch
+
+    # PyTorch's own CPU kernels, not oneDNN's per-shape JIT primitives
+    torch.backends.mkldnn.enabled = False

@@ -1,18 +1,28 @@
-"""pipeline.memory: the fixed mmap threshold that keeps the heap from growing."""
-import platform
+"""pipeline.memory: the worker set-up that keeps memory flat over a long run."""
+import numpy as np
+import torch
 
-import pytest
+from pipeline.infer import TaggerModelHandler
+from pipeline.memory import configure_worker
 
-from pipeline.memory import ENV, fix_mmap_threshold
+
+def test_configure_worker_turns_onednn_off_and_keeps_results():
+    # GELU through oneDNN and through PyTorch's own kernel agree: the switch
+    # costs nothing in accuracy
+    x = torch.linspace(-6, 6, 3 * 7 * 1536).reshape(3, 7, 1536)
+    with torch.backends.mkldnn.flags(enabled=True):
+        with_onednn = torch.nn.functional.gelu(x)
+    configure_worker()
+    assert torch.backends.mkldnn.enabled is False
+    np.testing.assert_allclose(torch.nn.functional.gelu(x).numpy(), with_onednn.numpy(),
+                               atol=1e-6)
+    configure_worker()  # idempotent
+    assert torch.backends.mkldnn.enabled is False
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="a glibc setting")
-def test_threshold_is_off_by_default_and_set_when_asked(monkeypatch):
-    monkeypatch.delenv(ENV, raising=False)
-    assert fix_mmap_threshold() is False  # glibc's adaptive default
-    monkeypatch.setenv(ENV, str(8 * 1024 * 1024))
-    assert fix_mmap_threshold() is True
-    monkeypatch.setenv(ENV, "0")
-    assert fix_mmap_threshold() is False
-    monkeypatch.setenv(ENV, "not a number")  # falls back to the default, does not raise
-    assert fix_mmap_threshold() is False
+def test_the_tagger_handler_sets_up_its_worker(model_dir):
+    torch.backends.mkldnn.enabled = True
+    predictor = TaggerModelHandler(model_dir, num_threads=1).load_model()
+    assert torch.backends.mkldnn.enabled is False
+    assert predictor.predict([["Russia", "warned", "South", "Korea", "."]])[0].frames
+

@@ -66,6 +66,12 @@ def _feats(predictor, sentences):
                         predictor.config.max_subwords)
 
 
+def test_sessions_run_without_the_cpu_arena(int8_predictor):
+    # the arena grows to the largest pass seen and keeps it (pipeline.memory)
+    for part in (int8_predictor._onnx.encoder, int8_predictor._onnx.heads):
+        assert part.session.get_session_options().enable_cpu_mem_arena is False
+
+
 def test_fp32_encoder_matches_torch(torch_predictor, onnx_predictor):
     feats = _feats(torch_predictor, SENTENCES)
     with torch.inference_mode():

@@ -19,6 +19,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from pipeline.read import (
     ReadArticles,
     ReadError,
+    RepeatedIds,
+    UniqueIds,
     ReadFileFn,
     decode_bytes,
     normalize_text,
@@ -411,3 +413,21 @@ def test_read_articles_no_match_reason(tmp_path):
             equal_to([(pattern, f"no_match: {pattern}")]),
             label="no_match",
         )
+
+
+def test_repeated_ids_and_unique_ids_keep_the_smallest_source():
+    def art(article_id, source):
+        return Article(article_id=article_id, source=source, text=f"text of {source}")
+
+    articles = [art("a", "z.jsonl:1"), art("b", "x.txt"), art("a", "y.jsonl:4"),
+                art("a", "y.jsonl:9")]
+    with test_pipeline.TestPipeline() as p:
+        pc = p | beam.Create(articles)
+        repeated = pc | "Repeated" >> RepeatedIds()
+        kept, dead = pc | UniqueIds(repeated)
+        assert_that(repeated, equal_to([("a", "y.jsonl:4")]), label="repeated")
+        assert_that(kept | beam.Map(lambda a: a.source), equal_to(["x.txt", "y.jsonl:4"]),
+                    label="kept")
+        assert_that(dead | beam.Map(lambda d: (d.source, d.reason)), equal_to([
+            ("z.jsonl:1", "duplicate_id: 'a' also read from y.jsonl:4"),
+            ("y.jsonl:9", "duplicate_id: 'a' also read from y.jsonl:4")]), label="dead")
