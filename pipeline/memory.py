@@ -22,8 +22,9 @@ bare predictor loop (``BENCHMARKS.md`` has the pipeline runs):
 * ``torch.backends.mkldnn.enabled = False``: PyTorch's own vectorised kernels
   for GELU and LSTM instead of oneDNN's. Peak 0.87 GB, flat after the first 40
   passes (the event typer: 0.86 GB, flat). PyTorch's matrix multiplications do
-  not go through this switch (they call MKL/OpenBLAS GEMMs), so the encoder's
-  cost is unchanged. Limiting oneDNN's cache instead (``ONEDNN_PRIMITIVE_CACHE_CAPACITY``)
+  not go through this switch (they call MKL/OpenBLAS GEMMs): the tagger's
+  forward passes took the same time (20.4 s either way on 1,980 sentences),
+  the event typer's short texts 14 % longer (``python -m bench.kernels_ab``). Limiting oneDNN's cache instead (``ONEDNN_PRIMITIVE_CACHE_CAPACITY``)
   did not help at 16 entries, and at 0 re-compiles every kernel on every call
   (the typer ran half again as long).
 * ONNX Runtime sessions without the CPU memory arena (``enable_cpu_mem_arena``
