@@ -39,6 +39,18 @@ def model_name(model_dir: str) -> str:
     return f"{cfg.get('name', 'tagger')}@{cfg.get('version', '0')}"
 
 
+def several_workers(options: PipelineOptions) -> bool:
+    """Whether the pipeline may run on more than one worker: any runner but the
+    local direct one, or that one with ``--direct_num_workers`` other than 1
+    (0 means one per core)."""
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
+
+    runner = options.view_as(StandardOptions).runner
+    if runner is not None and "direct" not in str(runner).lower():
+        return True
+    return options.view_as(DirectOptions).direct_num_workers != 1
+
+
 def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
           skip: FrozenSet = frozenset(),
           handler: Optional[TaggerModelHandler] = None) -> Dict[str, beam.PCollection]:
@@ -52,6 +64,12 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
     stage that streams: memory does not grow with the corpus."""
     read = p | "Read" >> ReadArticles(cfg.inputs, cfg.published, cfg.max_bytes)
     articles = read["articles"]
+    if several_workers(p.options):
+        # Articles come out of the read one file at a time: without a shuffle
+        # here, one worker would process all articles of a file (a JSON Lines
+        # file of 80 articles took 89 s on 2 local workers, 64 s with it). On
+        # one local worker the shuffle would only hold the corpus in memory.
+        articles = articles | "SpreadOverWorkers" >> beam.Reshuffle()
     if skip:
         articles = articles | "SkipProcessed" >> manifest.SkipProcessed(skip)
     docs = (articles

@@ -63,7 +63,7 @@ from pipeline.read import ReadArticles, ReadFileFn, parse_file
 from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter, Sentence
 from pipeline.resolve import ResolveArticles
 from pipeline.rows import TableRows
-from pipeline.run import run
+from pipeline.run import run, several_workers
 from pipeline.segment import segment_text
 from pipeline.windows import owners, predict_windowed, word_windows
 from pipeline.write import SORT_KEYS, read_partitioned, read_table, sort_rows
@@ -685,3 +685,15 @@ def test_portable_runner_gives_the_same_rows_as_the_direct_runner(tmp_path, mode
                "--job_endpoint=embed", "--environment_type=LOOPBACK", model_dir=model_dir) == 0
     direct, portable = tables(tmp_path / "direct"), tables(tmp_path / "portable")
     assert direct["events"] and portable == direct
+
+
+@pytest.mark.parametrize("args,spread", [
+    ([], False), (["--runner=DirectRunner"], False), (["--direct_num_workers=1"], False),
+    (["--direct_num_workers=2"], True), (["--direct_num_workers=0"], True),
+    (["--runner=PortableRunner"], True), (["--runner=DataflowRunner"], True)])
+def test_articles_are_spread_over_workers_only_when_there_are_several(args, spread):
+    # a shuffle after reading parallelises a big JSON Lines file over workers;
+    # on one local worker it would only hold the corpus in memory
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    assert several_workers(PipelineOptions(args)) is spread
