@@ -2,6 +2,13 @@
 
     HF_HUB_OFFLINE=1 python -m bench.event_types_eval           # accuracy, dev and test
     HF_HUB_OFFLINE=1 python -m bench.event_types_eval --fit     # refit CALIBRATION on dev
+    HF_HUB_OFFLINE=1 python -m bench.event_types_eval --runtime onnx-int8
+
+Every labelled event is typed the way the pipeline types it: its in-context
+vector comes from the tagger's forward pass over its sentence
+(``Predictor(context_layer=CONTEXT_LAYER, runtime=...)``), pooled over the
+words of its who/action/target/object as ``decode`` does
+(``event_types.attach_context_vectors``).
 
 ``tests/data/gold/event_types_dev.jsonl`` (73 events) is the only data the fit
 sees: a grid over the weights of the three similarities (step 0.1 on the
@@ -25,7 +32,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from pipeline.event_types import ALL_TYPES, CALIBRATION, EventTyper  # noqa: E402
+from pipeline.event_types import (ALL_TYPES, CALIBRATION, CONTEXT_LAYER,  # noqa: E402
+                                  EventTyper, attach_context_vectors)
 
 GOLD_DIR = os.path.join(ROOT, "tests", "data", "gold")
 
@@ -33,6 +41,16 @@ GOLD_DIR = os.path.join(ROOT, "tests", "data", "gold")
 def load(split: str):
     with open(os.path.join(GOLD_DIR, f"event_types_{split}.jsonl"), encoding="utf-8") as f:
         return [json.loads(l) for l in f if l.strip()]
+
+
+def tagger_word_vectors(runtime: str = "torch"):
+    """word lists -> the tagger's in-context word vectors, as in the pipeline."""
+    from pipeline.tagger import CHECKPOINT_DIR
+    from pipeline.tagger.predictor import Predictor
+
+    predictor = Predictor.from_folder(CHECKPOINT_DIR, runtime=runtime,
+                                      context_layer=CONTEXT_LAYER)
+    return lambda sentences: [f.word_vectors for f in predictor.predict(sentences)]
 
 
 def score(typer: EventTyper, rows):
@@ -99,8 +117,9 @@ def main(argv=None):
     ap.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default="torch",
                     help="what runs the typer's encoder (the accuracy cost of the fast path)")
     args = ap.parse_args(argv)
-    typer = EventTyper(runtime=args.runtime)
-    dev, test = load("dev"), load("test")
+    typer = EventTyper()
+    vectors = tagger_word_vectors(args.runtime)
+    dev, test = (attach_context_vectors(load(s), vectors) for s in ("dev", "test"))
     if args.fit:
         cal = fit(typer, dev)
         print("CALIBRATION =", json.dumps({k: round(v, 4) for k, v in cal.items()}))

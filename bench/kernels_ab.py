@@ -76,7 +76,7 @@ def main(argv=None) -> int:
 
         rows = ds.dataset(args.events, format="parquet").to_table().slice(0, 4000).to_pylist()
         texts = list(dict.fromkeys(event_text(r) for r in rows))
-        typer = EventTyper(runtime="torch")
+        typer = EventTyper()  # its text-only path (events without in-context vectors)
 
         def embed():
             typer._cache.clear()

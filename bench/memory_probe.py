@@ -52,7 +52,7 @@ def _calls(args):
     for row in ds.dataset(args.events, format="parquet").to_table().to_pylist():
         by_article.setdefault(row["article_id"], []).append(row)
     articles = list(by_article.values())
-    typer = EventTyper(runtime=args.runtime)
+    typer = EventTyper()  # the rows carry no in-context vectors: the text-only path
     return [lambda k=k: typer.type_events([e for a in articles[k:k + 16] for e in a])
             for k in range(0, len(articles), 16)]
 

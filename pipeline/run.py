@@ -22,6 +22,7 @@ from apache_beam.runners.runner import PipelineState
 from pipeline import accounting, manifest, publish
 from pipeline.classify import ClassifyEvents
 from pipeline.decode import DecodeEvents
+from pipeline.event_types import CONTEXT_LAYER
 from pipeline.infer import InferFrames, TaggerModelHandler
 from pipeline.options import RunConfig
 from pipeline.read import ReadArticles
@@ -74,12 +75,14 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
         articles = articles | "SkipProcessed" >> manifest.SkipProcessed(skip)
     docs = (articles
             | "SegmentSentences" >> SegmentArticles()
-            | "InferFrames" >> InferFrames(cfg.model, device=cfg.device,
-                                           num_threads=cfg.threads, handler=handler)
+            | "InferFrames" >> InferFrames(
+                cfg.model, device=cfg.device, num_threads=cfg.threads, handler=handler,
+                # the event typer reads its vectors from the tagger's own pass
+                context_layer=CONTEXT_LAYER if cfg.type_events else None)
             | "DecodeEvents" >> DecodeEvents(model_name(cfg.model))
             | "ResolveArticles" >> ResolveArticles())
     if cfg.type_events:
-        docs = docs | "ClassifyEvents" >> ClassifyEvents(num_threads=cfg.threads)
+        docs = docs | "ClassifyEvents" >> ClassifyEvents(cfg.model, num_threads=cfg.threads)
     tables = {"docs": docs, "read_dead_letters": read["dead_letters"]} | "TableRows" >> TableRows()
     tables | "Write" >> WriteOutputs(output_dir or cfg.output)
     return tables

@@ -91,7 +91,21 @@ def merge_windows(n: int, windows: Sequence[Tuple[int, int]], results: Sequence)
             last_end = e.end
     frames.sort(key=lambda f: f.pred_idx)
     return dataclasses.replace(results[0], frames=tuple(frames), entities=tuple(kept),
-                               covered=covered)
+                               covered=covered, word_vectors=_merge_vectors(own, windows, results))
+
+
+def _merge_vectors(own: Sequence[int], windows: Sequence[Tuple[int, int]], results: Sequence):
+    """Each word's vector from the window that owns it, as its frames; None when
+    the windows carry none."""
+    parts = [getattr(res, "word_vectors", None) for res in results]
+    if any(p is None for p in parts):
+        return None
+    import numpy as np
+
+    out = np.zeros((len(own), parts[0].shape[1]), dtype=parts[0].dtype)
+    for w, k in enumerate(own):
+        out[w] = parts[k][w - windows[k][0]]
+    return out
 
 
 def predict_windowed(predict: Predict, words: Sequence[str], size: int = WINDOW_WORDS):

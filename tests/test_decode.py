@@ -197,6 +197,45 @@ def test_negated_from_north_korea():
     assert_schema_ok(rows)
 
 
+def test_in_context_vectors_for_the_event_typer():
+    """With word vectors from the tagger, a row carries the mean of its who,
+    action, target and object words (the leading "from" dropped, as in the
+    text), and a negated row also the same without the predicate."""
+    import numpy as np
+
+    from pipeline.classify import attach_types
+    from pipeline.event_types import COMPLEMENT_KEY, VECTOR_KEY
+
+    sent = sentences_of("a2", REQ_TEXT)[1]
+    fr = frame(sent, "requested", [
+        arg(sent, "ARG0", "Russia", "PAG"),
+        arg(sent, "ARGM-NEG", "not"),
+        arg(sent, "ARG1", "direct military involvement", "PPT"),
+        arg(sent, "ARG2", "from North Korea", "GOL"),
+    ])
+    n = len(sent.words)
+    one_hot = np.eye(n, dtype=np.float16)  # word k's vector is e_k: the mean names the words
+    row = decode_sentence(sent, SentenceFrames((fr,), word_vectors=one_hot), MODEL)[0]
+    words = lambda v: [sent.words[k] for k in np.flatnonzero(v.astype(np.float32))]  # noqa: E731
+    assert words(row[VECTOR_KEY]) == ["Russia", "requested", "direct", "military",
+                                      "involvement", "North", "Korea"]
+    assert abs(float(np.linalg.norm(row[VECTOR_KEY].astype(np.float32))) - 1) < 1e-2
+    assert words(row[COMPLEMENT_KEY]) == ["Russia", "direct", "military", "involvement",
+                                          "North", "Korea"]
+    # the classify stage takes them out again: the rows fit the schema
+    from apache_beam.ml.inference.base import PredictionResult
+
+    doc = ArticleDoc(ArticleMeta("a2", "in/a2.txt", PUB, None), events=(row,))
+    typed = attach_types(PredictionResult(doc, [("REQUEST", 0.9)]))
+    assert VECTOR_KEY not in typed.events[0] and COMPLEMENT_KEY not in typed.events[0]
+    assert_schema_ok(list(typed.events))
+    failed = attach_types(PredictionResult(doc, ValueError("boom")))
+    assert VECTOR_KEY not in failed.events[0] and failed.dead[0].stage == "classify"
+    # without vectors (the tagger run without a context layer) no private keys
+    plain = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
+    assert VECTOR_KEY not in plain and COMPLEMENT_KEY not in plain
+
+
 @pytest.mark.parametrize("text, verb, mod, expected, tense", [
     ("Seoul would send shells to Kyiv.", "send", "would", "would", "past"),
     ("Seoul'll send shells to Kyiv.", "send", "'ll", "will", "future"),

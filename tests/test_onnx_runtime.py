@@ -90,6 +90,45 @@ def test_fp32_encoder_matches_torch(torch_predictor, onnx_predictor):
     assert (words - ref_words).abs().max().item() < 1e-3
 
 
+def test_encoder_with_the_typers_layer_matches_torch(torch_predictor, cache_dir):
+    """The graph built with an extra output (the event typer's in-context layer)
+    returns that layer as torch does, and the same last layer as the plain graph."""
+    from pipeline.event_types import CONTEXT_LAYER
+
+    feats = _feats(torch_predictor, SENTENCES)
+    args = (feats["input_ids"], feats["attention_mask"], feats["word_index"], feats["word_mask"])
+    with torch.inference_mode():
+        ref_words, ref_layer = torch_predictor.model.encode_with_layer(*args, CONTEXT_LAYER)
+        plain = torch_predictor.model.encode(*args)
+    assert torch.equal(ref_words, plain)  # one pass serves both
+    enc = ort_mod.OnnxEncoder(torch_predictor.model.encoder, extra_layer=CONTEXT_LAYER)
+    assert enc.path != ort_mod.build(torch_predictor.model.encoder, False)  # a graph of its own
+    words, layer = enc.encode_with_layer(*args, CONTEXT_LAYER)
+    real = feats["attention_mask"].bool()
+    assert layer.shape == ref_layer.shape
+    assert (layer - ref_layer)[real].abs().max().item() < 1e-3
+    assert (words - ref_words).abs().max().item() < 1e-3
+    with pytest.raises(ValueError, match="returns layer"):
+        enc.encode_with_layer(*args, CONTEXT_LAYER + 1)
+
+
+def test_int8_predictor_hands_out_word_vectors(torch_predictor, cache_dir):
+    from pipeline.event_types import CONTEXT_LAYER
+
+    ref = Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime="torch",
+                    context_layer=CONTEXT_LAYER).predict(SENTENCES)
+    got = Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime="onnx-int8",
+                    context_layer=CONTEXT_LAYER).predict(SENTENCES)
+    for r, g, words in zip(ref, got, SENTENCES):
+        if not words:
+            assert g.word_vectors is None or g.word_vectors.shape[0] == 0
+            continue
+        assert g.word_vectors.shape == r.word_vectors.shape == (len(words), 384)
+        a, b = r.word_vectors.astype("float32"), g.word_vectors.astype("float32")
+        cos = (a * b).sum(1) / ((a * a).sum(1) * (b * b).sum(1)) ** 0.5
+        assert cos.min() > 0.97  # int8 weights: close, not equal
+
+
 def test_fp32_role_heads_match_torch(torch_predictor, onnx_predictor):
     feats = _feats(torch_predictor, SENTENCES)
     model = torch_predictor.model

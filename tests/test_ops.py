@@ -697,3 +697,29 @@ def test_articles_are_spread_over_workers_only_when_there_are_several(args, spre
     from apache_beam.options.pipeline_options import PipelineOptions
 
     assert several_workers(PipelineOptions(args)) is spread
+
+
+def test_windows_carry_each_words_vector_from_its_owning_window():
+    """With in-context vectors (the event typer's), a merged long sentence has
+    one vector per word, taken from the window that owns the word."""
+    import numpy as np
+
+    from pipeline.tagger.predictor import SentenceFrames
+
+    def fake_predict(sentences):  # each word's vector: (window's first word, position)
+        out = []
+        for ws in sentences:
+            vec = np.array([[int(ws[0]), k] for k in range(len(ws))], dtype=np.float16)
+            out.append(SentenceFrames((), (), len(ws), vec))
+        return out
+
+    words = [str(i) for i in range(230)]
+    merged = predict_windowed(fake_predict, words)
+    own = owners(230, word_windows(230, 100))
+    starts = [s for s, _ in word_windows(230, 100)]
+    assert merged.word_vectors.shape == (230, 2)
+    for w in range(230):
+        assert merged.word_vectors[w].tolist() == [starts[own[w]], w - starts[own[w]]]
+    # windows without vectors (the tagger run without a context layer) merge to None
+    plain = predict_windowed(lambda ss: [SentenceFrames((), (), len(s)) for s in ss], words)
+    assert plain.word_vectors is None

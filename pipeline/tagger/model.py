@@ -144,6 +144,16 @@ class EventTagger(nn.Module):
         words = torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
         return words
 
+    def encode_with_layer(self, input_ids, attention_mask, word_index, word_mask, layer: int):
+        """``encode``, plus the hidden states after encoder layer ``layer`` (B x T
+        x H, from the same pass): the event typer's in-context vectors."""
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                           output_hidden_states=True)
+        hidden = out.last_hidden_state
+        idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, hidden.size(-1))
+        words = torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
+        return words, out.hidden_states[layer]
+
     def hidden_below(self, input_ids, attention_mask, n_layers: int):
         """Hidden states after the first ``n_layers`` encoder layers (the frozen
         bottom, whose output training caches once)."""

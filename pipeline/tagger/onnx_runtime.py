@@ -175,22 +175,35 @@ def _writing(folder: str, name: str):
             os.remove(tmp)
 
 
+def layer_output(layer: int) -> str:
+    """Name of the extra ONNX output that holds the hidden states after encoder
+    layer ``layer``."""
+    return f"hidden_after_layer_{layer}"
+
+
 class _LastHidden(nn.Module):
-    def __init__(self, encoder: nn.Module):
+    def __init__(self, encoder: nn.Module, extra_layer: Optional[int] = None):
         super().__init__()
         self.encoder = encoder
+        self.extra_layer = extra_layer
 
     def forward(self, input_ids, attention_mask):
-        return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        if self.extra_layer is None:
+            return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                           output_hidden_states=True)
+        return out.last_hidden_state, out.hidden_states[self.extra_layer]
 
 
-def export_encoder(encoder: nn.Module, path: str) -> None:
+def export_encoder(encoder: nn.Module, path: str, extra_layer: Optional[int] = None) -> None:
     """``encoder`` -> ONNX at ``path``: inputs input_ids, attention_mask (int64,
     batch x seq), output last_hidden_state (batch x seq x hidden), both axes
-    dynamic."""
+    dynamic; with ``extra_layer`` also ``layer_output(extra_layer)``, the hidden
+    states after that layer (the event typer's in-context vectors)."""
     import warnings
 
-    wrapper = _LastHidden(encoder).eval()
+    wrapper = _LastHidden(encoder, extra_layer).eval()
+    outputs = ["last_hidden_state"] + ([layer_output(extra_layer)] if extra_layer is not None else [])
     # Export the eager attention (explicit MatMul/Softmax): ONNX Runtime's
     # optimizer fuses that pattern into its Attention kernel; the SDPA graph
     # of transformers 5 is left unfused (only LayerNorm/GELU fusions).
@@ -209,10 +222,10 @@ def export_encoder(encoder: nn.Module, path: str) -> None:
             # Runtime's transformer optimizer pattern-matches best.
             torch.onnx.export(
                 wrapper, (ids, mask), path, dynamo=False, opset_version=OPSET,
-                input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
+                input_names=["input_ids", "attention_mask"], output_names=outputs,
                 dynamic_axes={"input_ids": {0: "batch", 1: "seq"},
                               "attention_mask": {0: "batch", 1: "seq"},
-                              "last_hidden_state": {0: "batch", 1: "seq"}},
+                              **{o: {0: "batch", 1: "seq"} for o in outputs}},
                 do_constant_folding=True)
     finally:
         if can_switch:
@@ -330,16 +343,20 @@ def _ensure(folder: str, steps: Sequence[tuple], want: str, meta: Dict) -> str:
 
 
 def build(encoder: nn.Module, int8: bool, cache_dir: Optional[str] = None,
-          key: Optional[str] = None) -> str:
+          key: Optional[str] = None, extra_layer: Optional[int] = None) -> str:
     """Path of the cached ONNX encoder (fp32-optimized or int8), building what
-    is missing. Safe to call from several processes at once."""
+    is missing; ``extra_layer``: see ``export_encoder`` (a graph of its own in
+    the cache). Safe to call from several processes at once."""
     key = key or encoder_key(encoder)
+    if extra_layer is not None:
+        key = hashlib.sha256(f"{key}:{layer_output(extra_layer)}".encode()).hexdigest()
     folder = _cache_folder(key, cache_dir)
     exported, optimized = os.path.join(folder, EXPORTED), os.path.join(folder, OPTIMIZED)
     cfg = encoder.config
-    meta = dict(_versions(), key=key, part="encoder", int8_ops=list(ENCODER_INT8_OPS))
+    meta = dict(_versions(), key=key, part="encoder", int8_ops=list(ENCODER_INT8_OPS),
+                extra_layer=extra_layer)
     steps = [
-        (EXPORTED, lambda tmp: export_encoder(encoder, tmp)),
+        (EXPORTED, lambda tmp: export_encoder(encoder, tmp, extra_layer)),
         (OPTIMIZED, lambda tmp: meta.__setitem__(
             "fused", optimize(exported, tmp, cfg.num_attention_heads, cfg.hidden_size))),
         (INT8, lambda tmp: quantize_int8(optimized, tmp, ENCODER_INT8_OPS)),
@@ -381,26 +398,45 @@ class OnnxEncoder:
     """Drop-in for ``EventTagger.encode`` backed by an ONNX Runtime session."""
 
     def __init__(self, encoder: nn.Module, int8: bool = False, num_threads: Optional[int] = None,
-                 cache_dir: Optional[str] = None):
+                 cache_dir: Optional[str] = None, extra_layer: Optional[int] = None):
+        """``extra_layer``: the graph also returns the hidden states after that
+        layer (``encode_with_layer``)."""
         self.int8 = int8
-        self.path = build(encoder, int8, cache_dir)
+        self.extra_layer = extra_layer
+        self.path = build(encoder, int8, cache_dir, extra_layer=extra_layer)
         self.session = _session(self.path, num_threads)
         self._inputs = {i.name for i in self.session.get_inputs()}
 
-    def hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def _run(self, names, input_ids, attention_mask):
         feeds = {"input_ids": input_ids.cpu().numpy().astype(np.int64, copy=False),
                  "attention_mask": attention_mask.cpu().numpy().astype(np.int64, copy=False)}
         if "token_type_ids" in self._inputs:  # an optimizer may add it back
             feeds["token_type_ids"] = np.zeros_like(feeds["input_ids"])
-        (out,) = self.session.run(["last_hidden_state"], feeds)
-        return torch.from_numpy(out)
+        return [torch.from_numpy(o) for o in self.session.run(names, feeds)]
+
+    def hidden(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        (out,) = self._run(["last_hidden_state"], input_ids, attention_mask)
+        return out
+
+    @staticmethod
+    def _words(hidden, word_index, word_mask) -> torch.Tensor:
+        hidden = hidden.to(word_mask.device)
+        idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, hidden.size(-1))
+        return torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
 
     def encode(self, input_ids, attention_mask, word_index, word_mask) -> torch.Tensor:
         """Same contract as ``EventTagger.encode``: one vector per word (its
         first sub-word), zero for words outside the window."""
-        hidden = self.hidden(input_ids, attention_mask).to(word_mask.device)
-        idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, hidden.size(-1))
-        return torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
+        return self._words(self.hidden(input_ids, attention_mask), word_index, word_mask)
+
+    def encode_with_layer(self, input_ids, attention_mask, word_index, word_mask, layer: int):
+        """Same contract as ``EventTagger.encode_with_layer``, for the layer the
+        graph was built with."""
+        if layer != self.extra_layer:
+            raise ValueError(f"this ONNX encoder returns layer {self.extra_layer}, not {layer}")
+        last, at_layer = self._run(["last_hidden_state", layer_output(layer)],
+                                   input_ids, attention_mask)
+        return self._words(last, word_index, word_mask), at_layer
 
 
 class OnnxFrameHeads:
@@ -426,11 +462,12 @@ class OnnxTagger:
     """The encoder and the role heads of one ``EventTagger`` on ONNX Runtime."""
 
     def __init__(self, model: nn.Module, int8: bool = False, num_threads: Optional[int] = None,
-                 cache_dir: Optional[str] = None):
+                 cache_dir: Optional[str] = None, extra_layer: Optional[int] = None):
         self.int8 = int8
-        self.encoder = OnnxEncoder(model.encoder, int8, num_threads, cache_dir)
+        self.encoder = OnnxEncoder(model.encoder, int8, num_threads, cache_dir, extra_layer)
         self.heads = OnnxFrameHeads(model, int8, num_threads, cache_dir)
         self.encode = self.encoder.encode
+        self.encode_with_layer = self.encoder.encode_with_layer
         self.hidden = self.encoder.hidden
         self.frame_log_probs = self.heads.log_probs
 

@@ -22,7 +22,7 @@ import torch
 
 from . import labels as L
 from .model import EventTagger, resolve_backbone
-from .tokens import encode_words, load_tokenizer
+from .tokens import encode_words, load_tokenizer, word_means
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ class SentenceFrames:
     frames: Tuple[PredFrame, ...]
     entities: Tuple[Entity, ...] = ()
     covered: int = 0  # words inside the model window (the rest got no labels)
+    # words x hidden, float16: each word's mean sub-word vector after encoder
+    # layer ``Predictor.context_layer`` (the event typer's input); None unless asked
+    word_vectors: Optional[np.ndarray] = field(default=None, compare=False, repr=False)
 
 
 def _transition_mask(tags: Sequence[str]) -> np.ndarray:
@@ -142,14 +145,18 @@ def cut_passes(order: Sequence[int], lengths: Sequence[int], batch_size: int,
 class Predictor:
     def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
                  pred_threshold: float = 0.5, batch_size: int = 32,
-                 runtime: Optional[str] = None, max_batch_words: int = MAX_BATCH_WORDS):
+                 runtime: Optional[str] = None, max_batch_words: int = MAX_BATCH_WORDS,
+                 context_layer: Optional[int] = None):
         """``batch_size``: sentences per forward pass, and ``max_batch_words``
         the most padded words in one (sentences x the longest): long sentences
         go in smaller passes, so that a pass's activations (attention grows with
         length squared) and so the peak memory stay bounded.
         ``runtime``: what computes the encoder and the role heads:
         ``"torch"``, or ONNX Runtime with ``"onnx"`` (fp32) / ``"onnx-int8"``
-        (see ``onnx_runtime``). Default: ``$NEWSEVENTS_RUNTIME``, else torch."""
+        (see ``onnx_runtime``). Default: ``$NEWSEVENTS_RUNTIME``, else torch.
+        ``context_layer``: also return, per sentence, every word's vector after
+        that encoder layer (``SentenceFrames.word_vectors``), taken from the
+        same forward pass: what ``pipeline.event_types`` types events with."""
         from .onnx_runtime import check_runtime, default_runtime
 
         self.runtime = check_runtime(runtime) if runtime else default_runtime()
@@ -160,6 +167,11 @@ class Predictor:
         self.pred_threshold = pred_threshold
         self.batch_size = batch_size
         self.max_batch_words = max_batch_words
+        n_layers = model.encoder.config.num_hidden_layers
+        if context_layer is not None and not 0 <= context_layer <= n_layers:
+            raise ValueError(f"context_layer {context_layer} is not a layer of this "
+                             f"{n_layers}-layer encoder")
+        self.context_layer = context_layer
         self.bio = list(self.config.bio_tags)
         self.trans = _transition_mask(self.bio)
         self.start_ok = np.array([0.0 if not t.startswith("I-") else -1e4 for t in self.bio],
@@ -174,7 +186,8 @@ class Predictor:
                 raise ValueError(f"runtime {self.runtime!r} runs on the CPU only, not {device!r}")
             from .onnx_runtime import OnnxTagger
 
-            self._onnx = OnnxTagger(model, int8=self.runtime == "onnx-int8")
+            self._onnx = OnnxTagger(model, int8=self.runtime == "onnx-int8",
+                                    extra_layer=context_layer)
 
     @classmethod
     def from_folder(cls, folder: str, device: str = "cpu", runtime: Optional[str] = None,
@@ -209,9 +222,17 @@ class Predictor:
             return [SentenceFrames(()) for _ in batch]
         feats = encode_words(self.tokenizer, [batch[i] for i in nonempty], self.config.max_subwords)
         feats = {k: v.to(self.device) for k, v in feats.items()}
-        encode = self._onnx.encode if self._onnx is not None else self.model.encode
-        words = encode(feats["input_ids"], feats["attention_mask"],
-                       feats["word_index"], feats["word_mask"])
+        runner = self._onnx if self._onnx is not None else self.model
+        vectors = None
+        if self.context_layer is None:
+            words = runner.encode(feats["input_ids"], feats["attention_mask"],
+                                  feats["word_index"], feats["word_mask"])
+        else:
+            words, at_layer = runner.encode_with_layer(
+                feats["input_ids"], feats["attention_mask"], feats["word_index"],
+                feats["word_mask"], self.context_layer)
+            vectors = word_means(at_layer.float(), feats["subword_word"].to(at_layer.device),
+                                 feats["word_index"].size(1)).to(torch.float16).cpu().numpy()
         pred_logits, ner_logits = self.model.word_heads(words)
         pred_p = torch.softmax(pred_logits.float(), -1)[..., 1].cpu().numpy()
         ner_lp = torch.log_softmax(ner_logits.float(), -1).cpu().numpy()
@@ -251,7 +272,8 @@ class Predictor:
                 results.append(SentenceFrames(()))
                 continue
             r = row_of[i]
-            results.append(SentenceFrames(tuple(frames_by_row[r]), ents_by_row[r], cov_ns[r]))
+            vec = None if vectors is None else np.ascontiguousarray(vectors[r, :len(s)])
+            results.append(SentenceFrames(tuple(frames_by_row[r]), ents_by_row[r], cov_ns[r], vec))
         return results
 
     def _decode_frames(self, arg_lp: np.ndarray, fn_lp: np.ndarray, cov_mask: np.ndarray,

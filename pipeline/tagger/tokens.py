@@ -19,18 +19,22 @@ def load_tokenizer(backbone_path: str):
 
 
 def encode_words(tokenizer, sentences: Sequence[Sequence[str]], max_subwords: int = 256):
-    """Returns a dict of tensors: input_ids, attention_mask (B x T), word_index,
-    word_mask (B x W), with W the longest sentence in words."""
+    """Returns a dict of tensors: input_ids, attention_mask, subword_word (B x T:
+    the word each sub-word belongs to, -1 for [CLS], [SEP] and padding),
+    word_index, word_mask (B x W), with W the longest sentence in words."""
     enc = tokenizer([list(s) for s in sentences], is_split_into_words=True, truncation=True,
                     max_length=max_subwords, padding=True, return_tensors="pt")
     n_words = max((len(s) for s in sentences), default=0)
     word_index = torch.full((len(sentences), max(n_words, 1)), -1, dtype=torch.long)
+    subword_word = torch.full(enc["input_ids"].shape, -1, dtype=torch.long)
     for b in range(len(sentences)):
         seen = set()
         for t, w in enumerate(enc.word_ids(b)):
-            if w is not None and w not in seen:
-                seen.add(w)
-                word_index[b, w] = t
+            if w is not None:
+                subword_word[b, t] = w
+                if w not in seen:
+                    seen.add(w)
+                    word_index[b, w] = t
     # A word the tokenizer reduced to nothing (control characters, odd unicode)
     # borrows the [CLS] position rather than vanish: it stays a word, gets "O".
     # Words past the last one the window covers stay at -1: truncated.
@@ -41,4 +45,20 @@ def encode_words(tokenizer, sentences: Sequence[Sequence[str]], max_subwords: in
                 word_index[b, w] = 0
     word_mask = (word_index >= 0).float()
     return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
-            "word_index": word_index, "word_mask": word_mask}
+            "subword_word": subword_word, "word_index": word_index, "word_mask": word_mask}
+
+
+def word_means(hidden: torch.Tensor, subword_word: torch.Tensor, n_words: int) -> torch.Tensor:
+    """Per word, the mean of its sub-words' vectors: ``hidden`` (B x T x H) and
+    ``subword_word`` (B x T, from ``encode_words``) -> B x ``n_words`` x H. A
+    word with no sub-word in the window gets zeros."""
+    b, t, h = hidden.shape
+    w = max(n_words, 1)
+    keep = subword_word >= 0
+    rows = torch.arange(b, device=hidden.device).unsqueeze(1).expand(b, t)
+    flat = (rows * w + subword_word.clamp(min=0))[keep]
+    sums = torch.zeros(b * w, h, dtype=hidden.dtype, device=hidden.device)
+    sums.index_add_(0, flat, hidden[keep])
+    counts = torch.zeros(b * w, dtype=hidden.dtype, device=hidden.device)
+    counts.index_add_(0, flat, torch.ones_like(flat, dtype=hidden.dtype))
+    return (sums / counts.clamp(min=1).unsqueeze(1)).view(b, w, h)
