@@ -30,7 +30,7 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInf
 
 from pipeline.event_types import COMPLEMENT_KEY, VECTOR_KEY
 from pipeline.infer import is_packaged_checkpoint, per_article
-from pipeline.memory import configure_worker
+from pipeline.memory import configure_worker, release_free_memory
 from pipeline.records import ArticleDoc
 
 _LOG = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
                       inference_args: Optional[Dict[str, Any]] = None) -> Iterable[PredictionResult]:
         docs = list(batch)
         per_doc = per_article(docs, lambda d: d.events, model.type_events)
+        release_free_memory()  # as in infer: give malloc's free pages back
         return [PredictionResult(example=d, inference=t, model_id="event-typer")
                 for d, t in zip(docs, per_doc)]
 

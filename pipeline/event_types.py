@@ -15,10 +15,11 @@ Method
       vectors of the words of who, action, target and object
       (``Predictor(context_layer=3)`` -> ``SentenceFrames.word_vectors`` ->
       ``decode`` -> the row's ``_type_vec``). No second transformer pass per
-      event: typing costs a few matrix products. (Until 0.3.0 the typer embedded
-      each event's text on its own with the full 6-layer sentence encoder, as
-      much encoder work again as the tagger; on the labelled sets the in-context
-      layer-3 vectors score as well, see docs/ACTORS.md.)
+      event: typing costs a few matrix products. (Before this design the typer
+      embedded each event's text on its own with the full 6-layer sentence
+      encoder, as much encoder work again as the tagger. On the labelled sets
+      the in-context layer-3 vectors score about as well: dev 0.904 vs 0.849,
+      test 0.913 vs 0.942; docs/ACTORS.md has the layer sweep.)
     * Type descriptions, example phrasings and lemmas are short texts embedded
       on their own with the same 3 layers: mean pooling over the attention mask
       (what sentence-transformers does) and L2 normalisation. So is an event
@@ -27,12 +28,13 @@ Method
       words after the PLOVER codebook, six example event phrasings, and a few
       typical predicate lemmas. OTHER (reporting, saying, economic news, ...) has
       the same and competes like a type.
-    * Three similarities per type, all cosine: the event text
-      ("{who} {action} {target} {object}") against the type *prototype* (mean
-      embedding of definition + examples) and against its *nearest example*,
-      and the event's ``action_lemma`` against the mean embedding of the type's
-      lemmas (the event's vector, in context or not, stands for its text). The type score is a weighted sum; weights, an OTHER floor (a type
-      scoring below it yields OTHER) and a softmax temperature (the reported
+    * Three similarities per type, all cosine: the event (its in-context
+      vector, or the embedding of "{who} {action} {target} {object}" when it
+      has none) against the type *prototype* (mean embedding of definition +
+      examples) and against its *nearest example*, and the event's
+      ``action_lemma`` against the mean embedding of the type's lemmas. The
+      type score is a weighted sum; weights, an OTHER floor (a type scoring
+      below it yields OTHER) and a softmax temperature (the reported
       ``event_type_score`` is the softmax probability of the chosen type) are
       fitted on the labelled dev set ``tests/data/gold/event_types_dev.jsonl``
       by ``python -m bench.event_types_eval --fit``; ``CALIBRATION`` holds the

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
-from pipeline.memory import configure_worker
+from pipeline.memory import configure_worker, release_free_memory
 from pipeline.records import ArticleDoc
 from pipeline.windows import MIN_WINDOW_WORDS, WINDOW_WORDS, predict_windowed
 
@@ -149,6 +149,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         # all the batch's sentences in one call: the predictor sorts them by length
         per_doc = per_article(docs, lambda d: [s.words for s in d.sentences],
                               lambda sentences: predict_all(model.predict, sentences))
+        release_free_memory()  # the batch's activations: freed, but kept by malloc
         return [PredictionResult(example=d, inference=f, model_id=model_id)
                 for d, f in zip(docs, per_doc)]
 
