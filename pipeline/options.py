@@ -71,7 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip articles already processed into earlier run dates (same id and "
                              "content hash, kept in <output>/_manifest.jsonl); needs --run-date")
     parser.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"],
-                        help="what runs the tagger's and the event typer's encoders: torch (default), "
+                        help="what runs the tagger's encoder and role heads (the event typer reads its vectors "
+                             "from that pass): torch (default), "
                              "ONNX Runtime fp32, or "
                              "ONNX Runtime with int8 weights (see BENCHMARKS.md for speed and accuracy); "
                              "sets NEWSEVENTS_RUNTIME for this process and the workers it starts")
@@ -79,7 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="torch threads per worker (default: torch's choice)")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
                         help="leave event_type/event_type_score null and skip the event typer "
-                             "(which reads its vectors from the tagger's own pass: a few per cent of the run time)")
+                             "(it reads its vectors from the tagger's own pass: about 4 %% of the run time)")
 
 
 def config_from(ns: argparse.Namespace) -> RunConfig:
