@@ -175,14 +175,20 @@ def test_event_id_deterministic(warn):
     assert other["event_id"] != r1["event_id"]
 
 
-def test_negated_from_north_korea():
+def requested_frame():
+    """"Russia had not requested direct military involvement from North Korea."
+    with its gold frame: (sentence, frame)."""
     sent = sentences_of("a2", REQ_TEXT)[1]
-    fr = frame(sent, "requested", [
+    return sent, frame(sent, "requested", [
         arg(sent, "ARG0", "Russia", "PAG"),
         arg(sent, "ARGM-NEG", "not"),
         arg(sent, "ARG1", "direct military involvement", "PPT"),
         arg(sent, "ARG2", "from North Korea", "GOL"),
     ])
+
+
+def test_negated_from_north_korea():
+    sent, fr = requested_frame()
     rows = decode_sentence(sent, SentenceFrames((fr,)), MODEL)
     assert len(rows) == 1
     row = rows[0]
@@ -206,13 +212,7 @@ def test_in_context_vectors_for_the_event_typer():
     from pipeline.classify import attach_types
     from pipeline.event_types import COMPLEMENT_KEY, VECTOR_KEY
 
-    sent = sentences_of("a2", REQ_TEXT)[1]
-    fr = frame(sent, "requested", [
-        arg(sent, "ARG0", "Russia", "PAG"),
-        arg(sent, "ARGM-NEG", "not"),
-        arg(sent, "ARG1", "direct military involvement", "PPT"),
-        arg(sent, "ARG2", "from North Korea", "GOL"),
-    ])
+    sent, fr = requested_frame()
     n = len(sent.words)
     one_hot = np.eye(n, dtype=np.float16)  # word k's vector is e_k: the mean names the words
     row = decode_sentence(sent, SentenceFrames((fr,), word_vectors=one_hot), MODEL)[0]
