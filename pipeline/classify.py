@@ -29,7 +29,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
 from pipeline.event_types import COMPLEMENT_KEY, VECTOR_KEY
-from pipeline.infer import is_packaged_checkpoint, per_article
+from pipeline.infer import folder_on_worker, is_packaged_checkpoint, per_article
 from pipeline.memory import configure_worker, release_free_memory
 from pipeline.records import ArticleDoc
 
@@ -68,11 +68,7 @@ class EventTypeModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
         configure_worker()  # flat memory over a long run (pipeline.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
-        if self._packaged:
-            from pipeline.tagger import CHECKPOINT_DIR
-
-            return EventTyper(CHECKPOINT_DIR)
-        return EventTyper(self._model_dir)
+        return EventTyper(folder_on_worker(self._model_dir, self._packaged))
 
     def run_inference(self, batch: Sequence[ArticleDoc], model,
                       inference_args: Optional[Dict[str, Any]] = None) -> Iterable[PredictionResult]:

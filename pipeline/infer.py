@@ -74,6 +74,17 @@ def is_packaged_checkpoint(model_dir: str) -> bool:
     return os.path.abspath(model_dir) == os.path.abspath(CHECKPOINT_DIR)
 
 
+def folder_on_worker(model_dir: str, packaged: bool) -> str:
+    """``model_dir`` as seen on the worker that loads it: the packaged
+    checkpoint is looked up again there (``packaged``, from
+    ``is_packaged_checkpoint`` on the machine that built the pipeline)."""
+    if packaged:
+        from pipeline.tagger import CHECKPOINT_DIR
+
+        return CHECKPOINT_DIR
+    return model_dir
+
+
 class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]):
     """Loads the tagger from a model folder and runs it on batches of articles.
 
@@ -132,11 +143,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
 
     def model_folder(self) -> str:
         """The model folder on *this* machine (the worker, at load time)."""
-        if self._packaged:
-            from pipeline.tagger import CHECKPOINT_DIR
-
-            return CHECKPOINT_DIR
-        return self._model_dir
+        return folder_on_worker(self._model_dir, self._packaged)
 
     def run_inference(
         self,
