@@ -48,8 +48,8 @@ live ones, are kept resident and only partly reused. ``release_free_memory``
 runs after every RunInference batch of both model stages. Measured
 (``--runtime onnx-int8``): the 2,000-article peak fell from 1,615 to 1,491 MB
 at 0.7 % of the run time, and the heap's resident part stays about what is in
-use; a 10,000-article run still peaked higher (1,797 MB at 81 % of the
-corpus), from short spikes within a batch that are not traced yet
+use; a 10,000-article run still peaked higher (1,831 MB, ``rss_growth``
+0.23 against 0.25 without it), from short spikes within a batch that are not traced yet
 (BENCHMARKS.md, "Full-size memory runs").
 """
 from __future__ import annotations
