@@ -35,7 +35,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.actors import mentions_from_frames
-from pipeline.event_types import context_vector
+from pipeline.event_types import COMPLEMENT_KEY, VECTOR_KEY, context_vector
 from pipeline.records import ArticleDoc, Sentence
 
 _LOG = logging.getLogger(__name__)
@@ -149,9 +149,9 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
         if frames.word_vectors is not None:  # in-context vectors for the event typer
             parties = [*_party_words(sent, who), *_party_words(sent, target),
                        *_party_words(sent, obj)]
-            typing["_type_vec"] = context_vector(frames.word_vectors, parties + v)
+            typing[VECTOR_KEY] = context_vector(frames.word_vectors, parties + v)
             if negated and (target is not None or obj is not None):
-                typing["_type_vec_complement"] = context_vector(frames.word_vectors, parties)
+                typing[COMPLEMENT_KEY] = context_vector(frames.word_vectors, parties)
         rows.append({
             "event_id": event_id(sent.article_id, sent.sentence_index, action_start),
             "article_id": sent.article_id,

@@ -28,6 +28,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from . import labels as L
+from .tokens import first_subword_vectors
 
 CONFIG_FILE = "tagger_config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -140,9 +141,7 @@ class EventTagger(nn.Module):
     def encode(self, input_ids, attention_mask, word_index, word_mask):
         """Sub-word ids -> one vector per word (its first sub-word)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, hidden.size(-1))
-        words = torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
-        return words
+        return first_subword_vectors(hidden, word_index, word_mask)
 
     def encode_with_layer(self, input_ids, attention_mask, word_index, word_mask, layer: int):
         """``encode``, plus the hidden states after encoder layer ``layer`` (B x T
@@ -150,9 +149,7 @@ class EventTagger(nn.Module):
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                            output_hidden_states=True)
         hidden = out.last_hidden_state
-        idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, hidden.size(-1))
-        words = torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
-        return words, out.hidden_states[layer]
+        return first_subword_vectors(hidden, word_index, word_mask), out.hidden_states[layer]
 
     def hidden_below(self, input_ids, attention_mask, n_layers: int):
         """Hidden states after the first ``n_layers`` encoder layers (the frozen
@@ -172,8 +169,7 @@ class EventTagger(nn.Module):
         for layer in self.encoder.encoder.layer[start_layer:]:
             out = layer(h, attention_mask=ext)
             h = out[0] if isinstance(out, tuple) else out
-        idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, h.size(-1))
-        return torch.gather(h, 1, idx) * word_mask.unsqueeze(-1)
+        return first_subword_vectors(h, word_index, word_mask)
 
     def word_heads(self, words):
         w = self.dropout(words)

@@ -60,6 +60,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .tokens import first_subword_vectors
+
 _LOG = logging.getLogger(__name__)
 
 RUNTIMES = ("torch", "onnx", "onnx-int8")
@@ -418,16 +420,10 @@ class OnnxEncoder:
         (out,) = self._run(["last_hidden_state"], input_ids, attention_mask)
         return out
 
-    @staticmethod
-    def _words(hidden, word_index, word_mask) -> torch.Tensor:
-        hidden = hidden.to(word_mask.device)
-        idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, hidden.size(-1))
-        return torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
-
     def encode(self, input_ids, attention_mask, word_index, word_mask) -> torch.Tensor:
         """Same contract as ``EventTagger.encode``: one vector per word (its
         first sub-word), zero for words outside the window."""
-        return self._words(self.hidden(input_ids, attention_mask), word_index, word_mask)
+        return first_subword_vectors(self.hidden(input_ids, attention_mask), word_index, word_mask)
 
     def encode_with_layer(self, input_ids, attention_mask, word_index, word_mask, layer: int):
         """Same contract as ``EventTagger.encode_with_layer``, for the layer the
@@ -436,7 +432,7 @@ class OnnxEncoder:
             raise ValueError(f"this ONNX encoder returns layer {self.extra_layer}, not {layer}")
         last, at_layer = self._run(["last_hidden_state", layer_output(layer)],
                                    input_ids, attention_mask)
-        return self._words(last, word_index, word_mask), at_layer
+        return first_subword_vectors(last, word_index, word_mask), at_layer
 
 
 class OnnxFrameHeads:

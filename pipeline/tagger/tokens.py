@@ -48,6 +48,15 @@ def encode_words(tokenizer, sentences: Sequence[Sequence[str]], max_subwords: in
             "subword_word": subword_word, "word_index": word_index, "word_mask": word_mask}
 
 
+def first_subword_vectors(hidden: torch.Tensor, word_index: torch.Tensor,
+                          word_mask: torch.Tensor) -> torch.Tensor:
+    """One vector per word, its first sub-word's: ``hidden`` (B x T x H) ->
+    B x W x H, zeros for words outside the window (``encode_words``)."""
+    hidden = hidden.to(word_mask.device)
+    idx = word_index.clamp(min=0).unsqueeze(-1).expand(-1, -1, hidden.size(-1))
+    return torch.gather(hidden, 1, idx) * word_mask.unsqueeze(-1)
+
+
 def word_means(hidden: torch.Tensor, subword_word: torch.Tensor, n_words: int) -> torch.Tensor:
     """Per word, the mean of its sub-words' vectors: ``hidden`` (B x T x H) and
     ``subword_word`` (B x T, from ``encode_words``) -> B x ``n_words`` x H. A
