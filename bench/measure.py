@@ -42,7 +42,7 @@ def cut_batches(sentences: Sequence, articles_per_batch: int, pass_size: int) ->
     """Sentence indices in the forward passes the pipeline makes: the corpus's
     articles (``Sentence.article_id``, in order) in groups of
     ``articles_per_batch``; each group's sentences sorted by word count and cut
-    into passes of ``pass_size`` sentences and at most 2,048 padded words
+    into passes of ``pass_size`` sentences and at most ``MAX_BATCH_WORDS`` padded words
     (``predictor.cut_passes``, as ``Predictor.predict`` does)."""
     groups: List[List[int]] = []
     seen: List[str] = []
@@ -67,6 +67,7 @@ def forward_only(predictor, batch: List[List[str]]) -> int:
     decoding. Returns the number of frames (predicate passes) run."""
     import torch
 
+    from pipeline.tagger.predictor import frame_chunks
     from pipeline.tagger.tokens import encode_words
 
     batch = [b for b in batch if b]
@@ -81,10 +82,10 @@ def forward_only(predictor, batch: List[List[str]]) -> int:
         pred_p = torch.softmax(pred_logits.float(), -1)[..., 1]
         sel = (pred_p >= predictor.pred_threshold) & (feats["word_mask"] > 0)
         fs, fp = sel.nonzero(as_tuple=True)
-        if len(fs):
-            arg, fn = predictor.model.frame_heads(words, feats["word_mask"], fs, fp)
-            torch.log_softmax(arg.float(), -1).numpy()
-            torch.log_softmax(fn.float(), -1).numpy()
+        rows, heads = fs.tolist(), fp.tolist()
+        # the role heads as the predictor runs them: its runtime, its chunks
+        for lo, hi in frame_chunks(len(rows), words.size(1), predictor.max_frame_words):
+            predictor._frame_log_probs(words, feats["word_mask"], rows[lo:hi], heads[lo:hi])
         torch.log_softmax(ner_logits.float(), -1).numpy()
     return int(len(fs))
 

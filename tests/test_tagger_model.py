@@ -99,3 +99,39 @@ def test_cut_passes_bounds_sentences_and_padded_words():
         assert len(p) <= 3
         assert len(p) == 1 or len(p) * max(lengths[i] for i in p) <= 120
     assert passes == [[0, 1, 2], [3, 4], [5, 6], [7], [8]]
+
+
+def test_frame_chunks_bound_frame_words_and_cover_every_frame():
+    from pipeline.tagger.predictor import frame_chunks
+
+    chunks = frame_chunks(10, padded_words=30, max_frame_words=100)
+    assert chunks == [(0, 3), (3, 6), (6, 9), (9, 10)]  # 3 frames x 30 words <= 100
+    assert frame_chunks(2, padded_words=500, max_frame_words=100) == [(0, 1), (1, 2)]  # >= 1 frame
+    assert frame_chunks(0, padded_words=30) == []
+
+
+def test_role_heads_in_chunks_give_the_same_frames(predictor):
+    """A pass's frames cut into heads calls of one frame each decode to the same
+    spans, labels and functions as in one call (scores to float noise: the
+    BiLSTM's batch size changes the summation order): chunking bounds memory
+    and changes no output."""
+    from pipeline.tagger.predictor import Predictor
+
+    sentences = ["Putin warned South Korea on Thursday and said Seoul would pay .".split(),
+                 "The talks ended without agreement after the envoys left Hanoi .".split(),
+                 "Russia had not requested direct military involvement from North Korea .".split()]
+    one_by_one = Predictor(predictor.model, predictor.tokenizer, max_frame_words=1)
+    whole = predictor.predict(sentences)
+    chunked = one_by_one.predict(sentences)
+    assert sum(len(r.frames) for r in whole) >= 6  # several frames per pass: real chunking
+
+    def spans(results):
+        return [[(f.pred_idx, f.v_words, [(a.label, a.start, a.end, a.function) for a in f.arguments])
+                 for f in r.frames] for r in results]
+
+    def scores(results):
+        return [a.score for r in results for f in r.frames for a in f.arguments]
+
+    assert spans(chunked) == spans(whole)
+    assert scores(chunked) == pytest.approx(scores(whole), abs=1e-5)
+    assert [r.entities for r in chunked] == [r.entities for r in whole]

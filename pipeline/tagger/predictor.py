@@ -121,8 +121,28 @@ def viterbi_batch(logp: np.ndarray, lengths: np.ndarray, trans: np.ndarray,
 bio_spans = L.bio_spans  # kept importable from here
 
 
-#: Most padded words (sentences x the longest) in one forward pass.
-MAX_BATCH_WORDS = 2048
+#: Most padded words (sentences x the longest) in one forward pass. 1,024, not
+#: 2,048: on this 2-core machine the smaller passes are faster (100 passes of
+#: the bench corpus: 13 % on PyTorch, 18 % on ONNX Runtime int8; activations
+#: that stay in cache) and halve the largest allocation of a pass of long
+#: sentences (BENCHMARKS.md, item 11).
+MAX_BATCH_WORDS = 1024
+
+#: Most frame-words (frames x the pass's padded length) in one call of the role
+#: heads. The heads copy every word once per frame (F x W x 2H features, then
+#: the BiLSTM), so a pass of long, verb-dense sentences would otherwise make
+#: the largest allocation of the run: about 15 KB per frame-word on ONNX Runtime
+#: int8, 270 MB for the worst pass of the 2,000-article bench corpus, and more
+#: for a larger corpus, whose worst pass is worse (BENCHMARKS.md, item 11).
+MAX_FRAME_WORDS = 4096
+
+
+def frame_chunks(n_frames: int, padded_words: int,
+                 max_frame_words: int = MAX_FRAME_WORDS) -> List[Tuple[int, int]]:
+    """``[lo, hi)`` ranges of a pass's frames, each of at most
+    ``max_frame_words`` frame-words (at least one frame)."""
+    step = max(1, max_frame_words // max(1, padded_words))
+    return [(lo, min(lo + step, n_frames)) for lo in range(0, n_frames, step)]
 
 
 def cut_passes(order: Sequence[int], lengths: Sequence[int], batch_size: int,
@@ -146,11 +166,13 @@ class Predictor:
     def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
                  pred_threshold: float = 0.5, batch_size: int = 32,
                  runtime: Optional[str] = None, max_batch_words: int = MAX_BATCH_WORDS,
-                 context_layer: Optional[int] = None):
+                 context_layer: Optional[int] = None, max_frame_words: int = MAX_FRAME_WORDS):
         """``batch_size``: sentences per forward pass, and ``max_batch_words``
         the most padded words in one (sentences x the longest): long sentences
         go in smaller passes, so that a pass's activations (attention grows with
-        length squared) and so the peak memory stay bounded.
+        length squared) and so the peak memory stay bounded; likewise
+        ``max_frame_words`` for the role heads, which run on a pass's frames in
+        chunks of at most that many frames x padded words.
         ``runtime``: what computes the encoder and the role heads:
         ``"torch"``, or ONNX Runtime with ``"onnx"`` (fp32) / ``"onnx-int8"``
         (see ``onnx_runtime``). Default: ``$NEWSEVENTS_RUNTIME``, else torch.
@@ -167,6 +189,7 @@ class Predictor:
         self.pred_threshold = pred_threshold
         self.batch_size = batch_size
         self.max_batch_words = max_batch_words
+        self.max_frame_words = max_frame_words
         n_layers = model.encoder.config.num_hidden_layers
         if context_layer is not None and not 0 <= context_layer <= n_layers:
             raise ValueError(f"context_layer {context_layer} is not a layer of this "
@@ -240,7 +263,6 @@ class Predictor:
 
         frame_sent, frame_pred = [], []
         for r, i in enumerate(nonempty):
-            n = int(mask[r].sum())
             if gold is not None:
                 preds = [p for p in gold[i] if p < len(batch[i]) and mask[r, p] > 0]
             else:
@@ -250,19 +272,13 @@ class Predictor:
                 frame_sent.append(r)
                 frame_pred.append(p)
         frames_by_row: dict = {r: [] for r in range(len(nonempty))}
-        if frame_sent:
-            fs = torch.tensor(frame_sent, device=self.device)
-            fp = torch.tensor(frame_pred, device=self.device)
-            if self._onnx is not None:
-                arg_lp, fn_lp = self._onnx.frame_log_probs(words, feats["word_mask"], fs, fp)
-            else:
-                arg_logits, fn_logits = self.model.frame_heads(words, feats["word_mask"], fs, fp)
-                arg_lp = torch.log_softmax(arg_logits.float(), -1).cpu().numpy()
-                fn_lp = torch.log_softmax(fn_logits.float(), -1).cpu().numpy()
-            lengths = [len(batch[nonempty[r]]) for r in frame_sent]
-            decoded = self._decode_frames(arg_lp, fn_lp, mask[frame_sent], frame_pred, lengths,
-                                          [float(pred_p[r, p]) for r, p in zip(frame_sent, frame_pred)])
-            for r, frame in zip(frame_sent, decoded):
+        for lo, hi in frame_chunks(len(frame_sent), words.size(1), self.max_frame_words):
+            rows, heads = frame_sent[lo:hi], frame_pred[lo:hi]
+            arg_lp, fn_lp = self._frame_log_probs(words, feats["word_mask"], rows, heads)
+            lengths = [len(batch[nonempty[r]]) for r in rows]
+            decoded = self._decode_frames(arg_lp, fn_lp, mask[rows], heads, lengths,
+                                          [float(pred_p[r, p]) for r, p in zip(rows, heads)])
+            for r, frame in zip(rows, decoded):
                 frames_by_row[r].append(frame)
         cov_ns = [int(mask[r, :len(batch[i])].sum()) for r, i in enumerate(nonempty)]
         ents_by_row = self._decode_entities_batch(ner_lp, cov_ns)
@@ -275,6 +291,17 @@ class Predictor:
             vec = None if vectors is None else np.ascontiguousarray(vectors[r, :len(s)])
             results.append(SentenceFrames(tuple(frames_by_row[r]), ents_by_row[r], cov_ns[r], vec))
         return results
+
+    def _frame_log_probs(self, words, word_mask, rows: List[int], preds: List[int]):
+        """(arg_lp, fn_lp) as NumPy log-probabilities, frames x words x tags,
+        for the frames (batch row, predicate word) of one chunk."""
+        fs = torch.tensor(rows, device=self.device)
+        fp = torch.tensor(preds, device=self.device)
+        if self._onnx is not None:
+            return self._onnx.frame_log_probs(words, word_mask, fs, fp)
+        arg_logits, fn_logits = self.model.frame_heads(words, word_mask, fs, fp)
+        return (torch.log_softmax(arg_logits.float(), -1).cpu().numpy(),
+                torch.log_softmax(fn_logits.float(), -1).cpu().numpy())
 
     def _decode_frames(self, arg_lp: np.ndarray, fn_lp: np.ndarray, cov_mask: np.ndarray,
                        preds: List[int], lengths: List[int], pscores: List[float]) -> List[PredFrame]:
