@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import ctypes
 import os
 import sys
 import threading
@@ -32,6 +33,21 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def rss_bytes() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * PAGE
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
+                                               "usmblks", "fsmblks", "uordblks", "fordblks",
+                                               "keepcost")]
+
+
+def malloc_in_use() -> int:
+    """Bytes glibc's malloc has handed out and not yet had back (all arenas,
+    mmapped blocks included): live C allocations, whatever RSS says."""
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = _Mallinfo2
+    m = libc.mallinfo2()
+    return m.uordblks + m.hblkhd
 
 
 def _frames(frame):
@@ -49,10 +65,10 @@ def _where(stack, ours_only: bool):
 
 
 class HighWaterSampler(threading.Thread):
-    def __init__(self, step: int, every_s: float):
+    def __init__(self, step: int, every_s: float, measure=rss_bytes):
         super().__init__(daemon=True, name="rss-sampler")
-        self.step, self.every_s = step, every_s
-        self.high = rss_bytes()
+        self.step, self.every_s, self.measure = step, every_s, measure
+        self.high = measure()
         self.rises = []  # (seconds, rss, rise, {thread name: stack})
         self.t0 = time.perf_counter()
         self._halt = threading.Event()
@@ -61,7 +77,7 @@ class HighWaterSampler(threading.Thread):
         me = threading.get_ident()
         names = {}
         while not self._halt.wait(self.every_s):
-            rss = rss_bytes()
+            rss = self.measure()
             if rss < self.high + self.step:
                 continue
             names.update((t.ident, t.name) for t in threading.enumerate())
@@ -99,6 +115,13 @@ def report(s: HighWaterSampler, top: int) -> None:
         print(f"\nHigh-water rises by {title} (MB, rises):")
         for key, b in total.most_common(top):
             print(f"  {b / mb:8.1f} {count[key]:5d}  {key}")
+    if s.rises:
+        end = s.rises[-1][0]
+        marks = []
+        for frac in (0.1, 0.25, 0.5, 0.75, 1.0):
+            reached = [rss for t, rss, _, _ in s.rises if t <= frac * end]
+            marks.append(f"{frac:.0%} {max(reached) / mb:.0f}" if reached else f"{frac:.0%} -")
+        print(f"\nHigh-water by share of the time to the last rise ({end:.0f} s): " + ", ".join(marks))
     print(f"\nLargest rises (time s, RSS MB, rise MB), deepest project stack:")
     for t, rss, rise, stacks in sorted(s.rises, key=lambda r: -r[2])[:top]:
         name, st = _busiest(stacks)
@@ -117,19 +140,26 @@ def main(argv=None) -> int:
     ap.add_argument("--step-mb", type=float, default=4.0)
     ap.add_argument("--every-ms", type=float, default=5.0)
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--measure", choices=["rss", "malloc"], default="rss",
+                    help="rss: resident memory; malloc: bytes in use in glibc's malloc "
+                         "(live C allocations: what holds memory, not what the heap keeps)")
     args = ap.parse_args(own)
     if not cli_args:
         ap.error("give the CLI's arguments after --")
 
     from pipeline.cli import main as cli_main
 
-    sampler = HighWaterSampler(int(args.step_mb * (1 << 20)), args.every_ms / 1000)
+    sampler = HighWaterSampler(int(args.step_mb * (1 << 20)), args.every_ms / 1000,
+                               rss_bytes if args.measure == "rss" else malloc_in_use)
     sampler.start()
     try:
         rc = cli_main(cli_args)
     finally:
         sampler.stop()
         report(sampler, args.top)
+        with open("/proc/self/status") as f:
+            hwm = next(line.split()[1] for line in f if line.startswith("VmHWM"))
+        print(f"\nPeak RSS of the process (VmHWM): {int(hwm) // 1024} MB")
     return rc
 
 

@@ -222,7 +222,7 @@ def _is_acronym(form: str) -> bool:
     return letters.isupper() and letters.isalnum() and len(letters) <= 6
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=65536)  # bounded: a nightly run meets new words forever
 def _english_word(word: str) -> bool:
     try:
         from lemminflect import getAllLemmas

@@ -143,3 +143,41 @@ def test_criticized_nato_is_an_accusation(seed_run):
     assert "NATO" in e["target_resolved"] and e["target_country"] == "NATO"
     assert e["event_type"] == "ACCUSE"
     assert e["who_resolved"] == "Vladimir Putin"
+
+
+def test_two_threads_in_one_worker_process_write_the_same_events(tmp_path):
+    """The local set-up BENCHMARKS.md measures for 2 cores: two DirectRunner
+    workers as threads of one process, sharing one loaded model per stage
+    (RunInference's shared handle). The models are called from both threads at
+    once; the events must be those of a one-worker run: the same ids, text,
+    spans, labels and codes, and scores to float noise (other batches pad
+    differently, which moves the last digits of the sums)."""
+    text = open(SEED, encoding="utf-8").read()
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for k in range(4):  # four articles, so that both workers get some
+        (inputs / f"article_{k}.txt").write_text(text if k % 2 == 0 else text[: len(text) // 2],
+                                                 encoding="utf-8")
+    common = ["--input", str(inputs / "*.txt"), "--published", "2024-06-20", "--threads", "1"]
+    assert main(common + ["--output", str(tmp_path / "one")]) == 0
+    assert main(common + ["--output", str(tmp_path / "two"), "--direct_num_workers=2",
+                          "--direct_running_mode=multi_threading"]) == 0
+
+    def events(folder):
+        return sorted(read_table(str(folder), "events").to_pylist(), key=lambda e: e["event_id"])
+
+    def without_floats(value, floats):
+        if isinstance(value, float):
+            floats.append(value)
+            return "<float>"
+        if isinstance(value, dict):
+            return {k: without_floats(v, floats) for k, v in value.items()}
+        if isinstance(value, list):
+            return [without_floats(v, floats) for v in value]
+        return value
+
+    one, two = events(tmp_path / "one"), events(tmp_path / "two")
+    assert len({e["article_id"] for e in one}) == 4 and len(one) > 40
+    scores_one, scores_two = [], []
+    assert without_floats(two, scores_two) == without_floats(one, scores_one)
+    assert scores_two == pytest.approx(scores_one, abs=1e-3)

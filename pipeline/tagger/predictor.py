@@ -14,6 +14,7 @@ Decoding choices (measured in the model card):
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
@@ -186,6 +187,11 @@ class Predictor:
         self.device = torch.device(device)
         self.config = model.config
         self.tokenizer = tokenizer or load_tokenizer(resolve_backbone(model.config.backbone))
+        # A fast tokenizer's first call sets its truncation and padding (a
+        # mutable borrow of the Rust object): a second thread encoding at that
+        # moment fails with "Already borrowed". RunInference shares one model
+        # among a worker's threads (multi-threaded local runs, Dataflow).
+        self._tokenize_lock = threading.Lock()
         self.pred_threshold = pred_threshold
         self.batch_size = batch_size
         self.max_batch_words = max_batch_words
@@ -243,7 +249,8 @@ class Predictor:
         nonempty = [i for i, s in enumerate(batch) if s]
         if not nonempty:
             return [SentenceFrames(()) for _ in batch]
-        feats = encode_words(self.tokenizer, [batch[i] for i in nonempty], self.config.max_subwords)
+        with self._tokenize_lock:
+            feats = encode_words(self.tokenizer, [batch[i] for i in nonempty], self.config.max_subwords)
         feats = {k: v.to(self.device) for k, v in feats.items()}
         runner = self._onnx if self._onnx is not None else self.model
         vectors = None
