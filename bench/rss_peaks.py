@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import ctypes
+import functools
 import os
 import sys
 import threading
@@ -41,12 +42,17 @@ class _Mallinfo2(ctypes.Structure):
                                                "keepcost")]
 
 
+@functools.lru_cache(maxsize=1)
+def _mallinfo2():
+    libc = ctypes.CDLL("libc.so.6")  # looked up once: the sampler calls this every few ms
+    libc.mallinfo2.restype = _Mallinfo2
+    return libc.mallinfo2
+
+
 def malloc_in_use() -> int:
     """Bytes glibc's malloc has handed out and not yet had back (all arenas,
     mmapped blocks included): live C allocations, whatever RSS says."""
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallinfo2.restype = _Mallinfo2
-    m = libc.mallinfo2()
+    m = _mallinfo2()()
     return m.uordblks + m.hblkhd
 
 
@@ -99,10 +105,10 @@ def _busiest(stacks):
     return max(stacks.items(), key=depth) if stacks else ("-", [])
 
 
-def report(s: HighWaterSampler, top: int) -> None:
+def report(s: HighWaterSampler, top: int, what: str = "RSS") -> None:
     mb = 1 << 20
     start = s.rises[0][1] - s.rises[0][2] if s.rises else s.high
-    print(f"\nRSS high-water: start {start / mb:.0f} MB, end {s.high / mb:.0f} MB, "
+    print(f"\n{what} high-water: start {start / mb:.0f} MB, end {s.high / mb:.0f} MB, "
           f"{len(s.rises)} rises of >= {s.step / mb:.0f} MB")
     for ours_only, title in ((True, "this project's innermost frame"),
                              (False, "any package's innermost frame")):
@@ -122,7 +128,7 @@ def report(s: HighWaterSampler, top: int) -> None:
             reached = [rss for t, rss, _, _ in s.rises if t <= frac * end]
             marks.append(f"{frac:.0%} {max(reached) / mb:.0f}" if reached else f"{frac:.0%} -")
         print(f"\nHigh-water by share of the time to the last rise ({end:.0f} s): " + ", ".join(marks))
-    print(f"\nLargest rises (time s, RSS MB, rise MB), deepest project stack:")
+    print(f"\nLargest rises (time s, {what} MB, rise MB), deepest project stack:")
     for t, rss, rise, stacks in sorted(s.rises, key=lambda r: -r[2])[:top]:
         name, st = _busiest(stacks)
         print(f"  {t:8.1f} {rss / mb:7.0f} {rise / mb:+6.1f}  [{name}]")
@@ -156,7 +162,7 @@ def main(argv=None) -> int:
         rc = cli_main(cli_args)
     finally:
         sampler.stop()
-        report(sampler, args.top)
+        report(sampler, args.top, "RSS" if args.measure == "rss" else "malloc in use")
         with open("/proc/self/status") as f:
             hwm = next(line.split()[1] for line in f if line.startswith("VmHWM"))
         print(f"\nPeak RSS of the process (VmHWM): {int(hwm) // 1024} MB")
