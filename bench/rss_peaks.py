@@ -153,6 +153,7 @@ def main(argv=None) -> int:
     if not cli_args:
         ap.error("give the CLI's arguments after --")
 
+    from bench.memory_probe import rss_mb
     from pipeline.cli import main as cli_main
 
     sampler = HighWaterSampler(int(args.step_mb * (1 << 20)), args.every_ms / 1000,
@@ -163,9 +164,7 @@ def main(argv=None) -> int:
     finally:
         sampler.stop()
         report(sampler, args.top, "RSS" if args.measure == "rss" else "malloc in use")
-        with open("/proc/self/status") as f:
-            hwm = next(line.split()[1] for line in f if line.startswith("VmHWM"))
-        print(f"\nPeak RSS of the process (VmHWM): {int(hwm) // 1024} MB")
+        print(f"\nPeak RSS of the process (VmHWM): {rss_mb()[1]} MB")
     return rc
 
 
