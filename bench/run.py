@@ -11,9 +11,7 @@ machine and on the same sentences:
 * **onnx / onnx-int8**: the pipeline with the fast encoder runtime, and the
   held-out F1 of each runtime from ``python -m pipeline.tagger.evaluate``;
 * **workers**: the pipeline with ``--direct_num_workers=2
-  --direct_running_mode=multi_processing --threads 1`` against the 1-worker run
-  (``--direct_num_workers=1``; the CLI's local default is two worker threads in
-  one process, ``pipeline.options.local_defaults``);
+  --direct_running_mode=multi_processing --threads 1`` against the 1-worker run;
 * a py-spy profile of the pipeline (smallest corpus).
 
 Every measurement is its own subprocess: wall time, peak RSS of its largest
@@ -152,19 +150,6 @@ def cli_flags() -> str:
     return r.stdout
 
 
-def effective_workers(beam_args: List[str], threads: Optional[int]):
-    """("workers", threads) of a CLI run as the CLI sets them up: e.g. ("2
-    threads", 1) for the local default on 2 cores, ("2 processes", 1)."""
-    from pipeline.options import RunConfig, local_defaults
-
-    cfg, args = local_defaults(RunConfig(inputs=[], output="", threads=threads), beam_args)
-    opts = dict(a.lstrip("-").split("=", 1) for a in args if "=" in a)
-    n = int(opts.get("direct_num_workers", 1))
-    mode = opts.get("direct_running_mode", "in_memory")
-    kind = {"multi_threading": "threads", "multi_processing": "processes"}.get(mode, "")
-    return (f"{n} {kind}".strip() if n != 1 else "1"), cfg.threads
-
-
 def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
                      threads: Optional[int] = None, beam_args: List[str] = (),
                      cli_help: str = "", event_typing: bool = True) -> Dict:
@@ -185,7 +170,6 @@ def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
     if threads:
         cmd += ["--threads", str(threads)]
     cmd += list(beam_args)
-    workers, threads = effective_workers(list(beam_args), threads)
     log(f"{name}: {' '.join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in cmd[1:])}")
     res = _check(run_measured(cmd, env), name)
     st = C.stats(folder)
@@ -197,7 +181,8 @@ def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
     shutil.rmtree(out, ignore_errors=True)
     return {"name": name, "kind": "pipeline", "runtime": runtime, "size": st["size"],
             "event_typing": event_typing,
-            "workers": workers, "threads": threads, "seconds": res["seconds"], "articles": st["articles"],
+            "workers": 2 if "--direct_num_workers=2" in beam_args else 1,
+            "threads": threads, "seconds": res["seconds"], "articles": st["articles"],
             "sentences": st["sentences"], "tokens": st["tokens"], "words": st["words"],
             "articles_ok": ok, "events": int(ev.group(1)) if ev else None,
             "peak_rss_mb": res["peak_rss_mb"], "tree_peak_rss_mb": res["tree_peak_rss_mb"]}
@@ -310,10 +295,7 @@ def profile(folder: str, model: str, runtime: str = "torch") -> Optional[Dict]:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [spy, "record", "--format", "raw", "--rate", "50", "--nonblocking", "-o", raw, "--",
            PY, "-m", "pipeline", "--input", os.path.join(folder, "*.jsonl"), "--output", out,
-           "--model", model,
-           # one worker: its samples are the run's time, stage by stage (two
-           # worker threads would count both threads' samples)
-           "--direct_num_workers=1"]
+           "--model", model]
     log(f"profile: py-spy record ... pipeline ({runtime}, {C.stats(folder)['size']} articles)")
     res = run_measured(cmd, {"NEWSEVENTS_RUNTIME": runtime})
     shutil.rmtree(out, ignore_errors=True)
@@ -403,8 +385,6 @@ def markdown(res: Dict) -> str:
         "notyping_int8_speedup": f"the same two with the event typer off: {FAST} ÷ torch",
         "notyping_vs_naive": "pipeline with the event typer off ÷ naive",
         "rss_growth_runtime": "runtime of the runs that give rss_growth",
-        "threads2_speedup": "pipeline (the local default: 2 worker threads in one process) ÷ "
-                            "pipeline 1 worker (`--direct_num_workers=1`)",
     }
     lines.append("")
     for k, what in extra.items():
@@ -427,7 +407,7 @@ def markdown(res: Dict) -> str:
     if pr:
         from bench.profile import short
 
-        lines += [f"### Profile: the pipeline, one worker, {pr['size']} articles, {pr['runtime']} "
+        lines += [f"### Profile: the pipeline, {pr['size']} articles, {pr['runtime']} "
                   f"(py-spy, {pr['samples']} samples, `{pr['raw']}`)", "",
                   "| stage | share of samples |", "|---|---:|"]
         lines += [f"| {k} | {v:.1%} |" for k, v in pr["stages"]]
@@ -574,8 +554,6 @@ def main(argv=None) -> int:
             add(measure_pipeline(f"pipeline {FAST}, no event typing", folders[mid], model,
                                  runtime=FAST, cli_help=help_text, event_typing=False))
     if "workers" not in skip:
-        add(measure_pipeline("pipeline 1 worker", folders[mid], model, cli_help=help_text,
-                             beam_args=["--direct_num_workers=1"]))
         add(measure_pipeline("pipeline 2 workers", folders[mid], model, threads=1, cli_help=help_text,
                              beam_args=["--direct_num_workers=2", "--direct_running_mode=multi_processing"]))
     add(measure_pipeline("pipeline startup", folders[STARTUP_SIZE], model, cli_help=help_text))
@@ -612,10 +590,7 @@ def main(argv=None) -> int:
         "rss_growth": (by[f"pipeline {large}{sfx}"]["peak_rss_mb"] / by[mid_sweep]["peak_rss_mb"] - 1
                        if f"pipeline {large}{sfx}" in by else None),
         "rss_growth_runtime": sweep,
-        # two worker processes against one worker (the issue's definition);
-        # the default pipeline row is already two worker threads
-        "workers2_speedup": ratio("pipeline 2 workers", "pipeline 1 worker"),
-        "threads2_speedup": ratio("pipeline", "pipeline 1 worker"),
+        "workers2_speedup": ratio("pipeline 2 workers", "pipeline"),
         "onnx_fp32_speedup": ratio("pipeline onnx", "pipeline"),
         "int8_vs_bare_int8": ratio(f"pipeline {FAST}", f"bare {FAST}"),
         "notyping_vs_bare": ratio("pipeline, no event typing", "bare"),

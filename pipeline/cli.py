@@ -18,7 +18,7 @@ import sys
 import time
 from typing import List, Optional
 
-from pipeline.options import add_arguments, config_from, local_defaults
+from pipeline.options import add_arguments, config_from
 
 PROG = "newsevents"
 GLOB_CHARS = set("*?[")
@@ -33,9 +33,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Extract who/action/target/date events from news "
                 "articles into Parquet (events/, articles/, dead_letters/).",
-                epilog="Any other --flag is a Beam pipeline option, e.g. --runner=DataflowRunner, or "
-                       "--direct_num_workers=1 (the local default is 2 worker threads in one process: "
-                       "--direct_num_workers=2 --direct_running_mode=multi_threading).")
+                epilog="Any other --flag is a Beam pipeline option, e.g. --runner=DirectRunner "
+                       "--direct_num_workers=2 --direct_running_mode=multi_processing.")
     add_arguments(p)
     return p
 
@@ -158,7 +157,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         os.environ["NEWSEVENTS_RUNTIME"] = ns.runtime
     from pipeline.run import run
 
-    cfg, beam_args = local_defaults(cfg, beam_args)
     t0 = time.time()
     try:
         accounts = run(cfg, beam_args)

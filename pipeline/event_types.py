@@ -314,24 +314,29 @@ class EventTyper:
         """L2-normalised mean-pooled embeddings of texts on their own, one row per text."""
         import torch
 
-        # sorted by length, so that a batch holds texts of similar length (padding)
-        todo = sorted((t for t in dict.fromkeys(texts) if t not in self._cache), key=len)
-        for k in range(0, len(todo), self.batch_size):
-            batch = todo[k:k + self.batch_size]
-            with self._lock, torch.inference_mode():
-                enc = self.tokenizer(batch, padding=True, truncation=True,
-                                     max_length=self.max_length, return_tensors="pt")
-                enc = {n: v.to(self.device) for n, v in enc.items()}
-                out = self.model(**enc).last_hidden_state
-                mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
-                pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-            for t, v in zip(batch, pooled.cpu().numpy().astype(np.float32)):
-                self._cache[t] = v
-        dim = self.model.config.hidden_size
-        out = np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, dim), np.float32)
-        if len(self._cache) > self.max_cache:  # bounded: a worker types millions of events
-            self._cache.clear()
+        # One lock around the cache's look-ups, fills and clears, not only the
+        # model: worker threads share this typer, and another thread's clear
+        # between this one's fill and its look-up lost vectors (KeyError).
+        with self._lock:
+            # sorted by length, so that a batch holds texts of similar length (padding)
+            todo = sorted((t for t in dict.fromkeys(texts) if t not in self._cache), key=len)
+            for k in range(0, len(todo), self.batch_size):
+                batch = todo[k:k + self.batch_size]
+                with torch.inference_mode():
+                    enc = self.tokenizer(batch, padding=True, truncation=True,
+                                         max_length=self.max_length, return_tensors="pt")
+                    enc = {n: v.to(self.device) for n, v in enc.items()}
+                    out = self.model(**enc).last_hidden_state
+                    mask = enc["attention_mask"].unsqueeze(-1).to(out.dtype)
+                    pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                    pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+                for t, v in zip(batch, pooled.cpu().numpy().astype(np.float32)):
+                    self._cache[t] = v
+            dim = self.model.config.hidden_size
+            out = (np.stack([self._cache[t] for t in texts]) if texts
+                   else np.zeros((0, dim), np.float32))
+            if len(self._cache) > self.max_cache:  # bounded: a worker types millions of events
+                self._cache.clear()
         return out
 
     def word_vectors(self, sentences: Sequence[Sequence[str]]) -> List[np.ndarray]:

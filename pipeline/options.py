@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-from dataclasses import dataclass, replace
-from typing import List, Optional, Tuple
+from dataclasses import dataclass
+from typing import List, Optional
 
 from pipeline.tagger import CHECKPOINT_DIR
 
@@ -77,8 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "ONNX Runtime with int8 weights (see BENCHMARKS.md for speed and accuracy); "
                              "sets NEWSEVENTS_RUNTIME for this process and the workers it starts")
     parser.add_argument("--threads", type=positive_int, metavar="N",
-                        help="torch/ONNX Runtime threads per worker (default on the local runner: "
-                             "half the cores, one per worker thread on 2 cores; elsewhere torch's choice)")
+                        help="torch threads per worker (default: torch's choice)")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
                         help="leave event_type/event_type_score null and skip the event typer "
                              "(it reads its vectors from the tagger's own pass: about 4 %% of the run time)")
@@ -91,39 +90,3 @@ def config_from(ns: argparse.Namespace) -> RunConfig:
                      published=ns.published, model=ns.model,
                      max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,
                      incremental=ns.incremental, type_events=ns.type_events)
-
-
-LOCAL_WORKER_THREADS = 2
-
-
-def _is_local(beam_args: List[str]) -> bool:
-    """No ``--runner``, or the DirectRunner: the run happens in this process."""
-    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
-
-    runner = PipelineOptions(beam_args).view_as(StandardOptions).runner
-    return runner is None or "direct" in str(runner).lower()
-
-
-def local_defaults(cfg: RunConfig, beam_args: List[str],
-                   cores: Optional[int] = None) -> Tuple[RunConfig, List[str]]:
-    """The local run's default: two DirectRunner workers as threads of this
-    process, each with half the cores for its forward passes.
-
-    One worker does its Python work (segmenting, decoding, resolving, writing:
-    about a quarter of the run) between its forward passes, with the cores idle
-    meanwhile; a second worker thread runs its forward pass then (the passes
-    release the GIL), and both share one loaded model per stage (RunInference's
-    shared handle), so it costs one batch's activations, not a second model
-    (BENCHMARKS.md, "What stands between it and the bar", item 1).
-    ``--direct_num_workers`` or ``--direct_running_mode`` on the command line,
-    another runner, or a single core leave everything as given."""
-    cores = cores or len(os.sched_getaffinity(0))
-    given = any(a.split("=")[0] in ("--direct_num_workers", "--direct_running_mode")
-                for a in beam_args)
-    if given or cores < 2 or not _is_local(beam_args):
-        return cfg, list(beam_args)
-    args = list(beam_args) + [f"--direct_num_workers={LOCAL_WORKER_THREADS}",
-                              "--direct_running_mode=multi_threading"]
-    if cfg.threads is None:
-        cfg = replace(cfg, threads=max(1, cores // LOCAL_WORKER_THREADS))
-    return cfg, args

@@ -145,9 +145,9 @@ def test_criticized_nato_is_an_accusation(seed_run):
     assert e["who_resolved"] == "Vladimir Putin"
 
 
-def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path):
-    """The local default (``options.local_defaults``): two DirectRunner workers
-    as threads of one process, sharing one loaded model per stage
+def test_two_threads_in_one_worker_process_write_the_same_events(tmp_path):
+    """The local set-up BENCHMARKS.md measures for 2 cores: two DirectRunner
+    workers as threads of one process, sharing one loaded model per stage
     (RunInference's shared handle). The models are called from both threads at
     once; the events must be those of a one-worker run: the same ids, text,
     spans, labels and codes, and scores to float noise (other batches pad
@@ -159,8 +159,9 @@ def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path)
         (inputs / f"article_{k}.txt").write_text(text if k % 2 == 0 else text[: len(text) // 2],
                                                  encoding="utf-8")
     common = ["--input", str(inputs / "*.txt"), "--published", "2024-06-20", "--threads", "1"]
-    assert main(common + ["--output", str(tmp_path / "one"), "--direct_num_workers=1"]) == 0
-    assert main(common + ["--output", str(tmp_path / "two")]) == 0
+    assert main(common + ["--output", str(tmp_path / "one")]) == 0
+    assert main(common + ["--output", str(tmp_path / "two"), "--direct_num_workers=2",
+                          "--direct_running_mode=multi_threading"]) == 0
 
     def events(folder):
         return sorted(read_table(str(folder), "events").to_pylist(), key=lambda e: e["event_id"])

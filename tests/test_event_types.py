@@ -199,6 +199,29 @@ def test_embedding_cache_is_bounded(typer):
         typer.max_cache = old
 
 
+def test_embedding_from_two_threads_while_the_cache_is_cleared(typer):
+    """The local default runs two worker threads that share one typer
+    (RunInference's shared handle): one thread's cache clear must not pull the
+    vectors from under the other's lookup."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    old = typer.max_cache
+    want = {t: typer.embed([t])[0] for t in ("troops", "talks", "sanctions", "a protest")}
+    try:
+        typer.max_cache = 2  # cleared on most calls, while the other thread looks up
+
+        def embed_many(k):
+            texts = [t for t in want] * 3
+            got = [typer.embed(texts[i:i + 2]) for i in range(k % 2, len(texts) - 1)]
+            return all(np.allclose(g[j], want[texts[i + k % 2 + j]], atol=1e-5)
+                       for i, g in enumerate(got) for j in range(2))
+
+        with ThreadPoolExecutor(2) as pool:
+            assert all(pool.map(embed_many, range(8)))
+    finally:
+        typer.max_cache = old
+
+
 # ------------------------------------------------------------- the classify stage
 
 def _typed_doc(article_id, events):

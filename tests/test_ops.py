@@ -40,7 +40,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import re
 import random
 import shutil
 from pathlib import Path
@@ -64,7 +63,7 @@ from pipeline.read import ReadArticles, ReadFileFn, parse_file
 from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter, Sentence
 from pipeline.resolve import ResolveArticles
 from pipeline.rows import TableRows
-from pipeline.run import run, spread_articles
+from pipeline.run import run, several_workers
 from pipeline.segment import segment_text
 from pipeline.windows import owners, predict_windowed, word_windows
 from pipeline.write import SORT_KEYS, read_partitioned, read_table, sort_rows
@@ -404,9 +403,7 @@ def test_weights_that_fail_at_load_exit_1_and_publish_nothing(tmp_path, model_di
     out = tmp_path / "out"
     assert cli("--input", SEEDS, "--output", out, model_dir=str(bad_model)) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]  # after the loader's progress bar
-    # (two local worker threads: Beam wraps the worker's error in a RuntimeError)
-    assert last.startswith("newsevents: error: run failed: ")
-    assert "ValueError: checkpoint does not match" in last
+    assert last.startswith("newsevents: error: run failed: ValueError: checkpoint does not match")
     assert list(out.rglob("*")) == []  # the folder exists (checked writable), empty
 
 
@@ -439,11 +436,8 @@ def test_run_date_partitions_read_back_with_hive_partitioning(tmp_path, model_di
                model_dir=model_dir) == 0
     assert cli("--input", src / "one.txt", "--output", out, "--run-date", "2024-06-21",
                model_dir=model_dir) == 0
-    # one part file per worker that wrote rows: the folders are what counts
-    assert sorted({os.path.dirname(p) for p in part_bytes(out)}) == [
-        f"{t}/run_date={d}" for t in sorted(TABLES) for d in ("2024-06-20", "2024-06-21")]
-    assert all(re.fullmatch(r"part-\d{5}-of-\d{5}\.parquet", os.path.basename(p))
-               for p in part_bytes(out))
+    assert sorted(part_bytes(out)) == [f"{t}/run_date={d}/part-00000-of-00001.parquet"
+                                       for t in sorted(TABLES) for d in ("2024-06-20", "2024-06-21")]
     arts = read_partitioned(str(out), "articles").to_pylist()
     assert sorted((a["run_date"], a["article_id"]) for a in arts) == [
         ("2024-06-20", "f1"), ("2024-06-20", "f2"), ("2024-06-20", "one"), ("2024-06-20", "two"),
@@ -695,38 +689,40 @@ def test_portable_runner_gives_the_same_rows_as_the_direct_runner(tmp_path, mode
 
 @pytest.mark.parametrize("args,spread", [
     ([], False), (["--runner=DirectRunner"], False), (["--direct_num_workers=1"], False),
-    (["--direct_num_workers=2"], False), (["--direct_num_workers=0"], False),
+    (["--direct_num_workers=2"], True), (["--direct_num_workers=0"], True),
     (["--runner=PortableRunner"], True), (["--runner=DataflowRunner"], True)])
-def test_articles_are_shuffled_over_workers_only_on_distributed_runners(args, spread):
-    # the local runner spreads the files over its workers; shuffling the
-    # articles there would hold the corpus in memory
+def test_articles_are_spread_over_workers_only_when_there_are_several(args, spread):
+    # a shuffle after reading parallelises a big JSON Lines file over workers;
+    # on one local worker it would only hold the corpus in memory
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    assert spread_articles(PipelineOptions(args)) is spread
+    assert several_workers(PipelineOptions(args)) is spread
 
 
-@pytest.mark.parametrize("args,cores,threads,want_args,want_threads", [
-    # the local default: two worker threads, half the cores each
-    ([], 2, None, ["--direct_num_workers=2", "--direct_running_mode=multi_threading"], 1),
-    ([], 16, None, ["--direct_num_workers=2", "--direct_running_mode=multi_threading"], 8),
-    (["--runner=DirectRunner"], 2, None,
-     ["--runner=DirectRunner", "--direct_num_workers=2", "--direct_running_mode=multi_threading"], 1),
-    ([], 2, 2, ["--direct_num_workers=2", "--direct_running_mode=multi_threading"], 2),  # --threads kept
-    # what the operator chose is left alone
-    (["--direct_num_workers=1"], 2, None, ["--direct_num_workers=1"], None),
-    (["--direct_running_mode=multi_processing"], 2, None,
-     ["--direct_running_mode=multi_processing"], None),
-    (["--runner=DataflowRunner"], 2, None, ["--runner=DataflowRunner"], None),
-    (["--runner=PortableRunner", "--job_endpoint=embed"], 2, None,
-     ["--runner=PortableRunner", "--job_endpoint=embed"], None),
-    ([], 1, None, [], None),  # one core: nothing to overlap
-])
-def test_local_runs_default_to_two_worker_threads(args, cores, threads, want_args, want_threads):
-    from pipeline.options import RunConfig, local_defaults
+@pytest.mark.parametrize("args,local", [
+    ([], True), (["--runner=DirectRunner"], True), (["--runner=directrunner"], True),
+    (["--direct_num_workers=2", "--direct_running_mode=multi_processing"], True),
+    (["--runner=PortableRunner"], False), (["--runner=DataflowRunner"], False),
+    (["--runner=FnApiRunner"], False)])  # named by the operator: Beam builds it as given
+def test_local_runs_name_the_fnapi_runner(args, local):
+    from apache_beam.options.pipeline_options import PipelineOptions
+    from apache_beam.runners.portability.fn_api_runner.fn_runner import FnApiRunner
 
-    cfg, beam_args = local_defaults(RunConfig(inputs=["x"], output="o", threads=threads), args,
-                                    cores=cores)
-    assert beam_args == want_args and cfg.threads == want_threads
+    from pipeline.run import local_runner
+
+    runner = local_runner(PipelineOptions(args))
+    assert isinstance(runner, FnApiRunner) if local else runner is None
+
+
+def test_a_local_run_does_not_try_to_download_prism(tmp_path, model_dir, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="apache_beam.runners.direct.direct_runner")
+    caplog.set_level(logging.INFO, logger="apache_beam.runners.portability.prism_runner")
+    assert cli("--input", SEEDS, "--output", tmp_path / "o", "--published", PUBLISHED,
+               model_dir=model_dir) == 0
+    assert not [r for r in caplog.records if "prism" in r.getMessage().lower()]
+    assert tables(tmp_path / "o")["events"]
 
 
 def test_windows_carry_each_words_vector_from_its_owning_window():
