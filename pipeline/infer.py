@@ -11,7 +11,11 @@ left unlabelled silently.
 
 RunInference gives us, for free: one model load per worker process (through
 its ``shared.Shared`` handle, or one per machine with
-``share_across_processes=True``) and the RunInference metrics.
+``share_across_processes=True``) and the RunInference metrics. With
+``own_process=True`` (``--model-process``) that one load starts a child
+process that holds the model and runs its forward passes
+(``pipeline.model_process``), so that the activations' heap is apart from the
+stage's rows and the worker's memory stays flat over a long run.
 
 Batching. The element is the article, not the sentence: ``BatchElements``
 (inside ``RunInference``) groups up to ``max_batch_size`` articles, and the
@@ -52,6 +56,7 @@ import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
 from pipeline.memory import configure_worker, release_free_memory
+from pipeline.model_process import PROCESS_GONE, start_model_process
 from pipeline.records import ArticleDoc
 from pipeline.windows import MIN_WINDOW_WORDS, WINDOW_WORDS, predict_windowed
 
@@ -102,6 +107,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         sentence_batch_size: int = SENTENCE_BATCH_SIZE,
         share_across_processes: bool = False,
         context_layer: Optional[int] = None,
+        own_process: bool = False,
     ):
         """``num_threads``: torch intra-op threads per model. Set it when several
         SDK worker processes share a machine: oversubscribed cores make the
@@ -111,7 +117,9 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         machine instead of one per worker process (Beam's
         multi_process_shared, via ``large_model``). ``context_layer``: the
         frames also carry every word's vector after that encoder layer, for the
-        event typer (``Predictor``)."""
+        event typer (``Predictor``). ``own_process``: load the tagger in a
+        process of its own, called through a proxy (``model_process``), so that
+        its forward passes' memory is apart from the rest of the stage."""
         super().__init__(
             min_batch_size=min_batch_size,
             max_batch_size=max_batch_size,
@@ -125,8 +133,18 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         self._num_threads = num_threads
         self._sentence_batch_size = sentence_batch_size
         self._context_layer = context_layer
+        self._own_process = own_process
 
     def load_model(self) -> "Predictor":
+        """The predictor, or, with ``own_process``, a proxy to one loaded in a
+        process of its own (one per worker process: RunInference's shared
+        handle calls this once per worker)."""
+        if self._own_process:
+            return start_model_process(TaggerInOwnProcess, self, "tagger")
+        return self.load_local()
+
+    def load_local(self) -> "Predictor":
+        """The predictor, in this process."""
         import torch
 
         from pipeline.tagger.predictor import Predictor
@@ -154,19 +172,29 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         docs = list(batch)
         model_id = self._model_id(model)
         # all the batch's sentences in one call: the predictor sorts them by length
-        per_doc = per_article(docs, lambda d: [s.words for s in d.sentences],
-                              lambda sentences: predict_all(model.predict, sentences))
+        try:
+            per_doc = per_article(docs, lambda d: [s.words for s in d.sentences],
+                                  lambda sentences: predict_all(model.predict, sentences),
+                                  fatal=PROCESS_GONE)
+        except PROCESS_GONE as e:
+            # not the articles' fault: fail the run (exit 1) rather than dead-letter
+            # every article after the tagger process died (killed, out of memory)
+            raise RuntimeError(f"the tagger process ended unexpectedly "
+                               f"({type(e).__name__}: {e})") from e
         release_free_memory()  # the batch's activations: freed, but kept by malloc
         return [PredictionResult(example=d, inference=f, model_id=model_id)
                 for d, f in zip(docs, per_doc)]
 
     def _model_id(self, model: "Predictor") -> str:
-        # A model shared across processes is a proxy that exposes methods only,
-        # not the ``name`` property: fall back to the folder.
-        try:
-            return model.name
-        except Exception:  # noqa: BLE001
-            return self._model_dir
+        # A model in another process is a proxy that exposes methods only, not
+        # the ``name`` property: ours has ``model_name()``; Beam's shared one
+        # neither, so fall back to the folder.
+        for get in (lambda: model.name, lambda: model.model_name()):
+            try:
+                return get()
+            except Exception:  # noqa: BLE001
+                pass
+        return self._model_dir
 
     def get_metrics_namespace(self) -> str:
         return "newsevents_tagger"
@@ -175,14 +203,51 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         return f"{type(self).__name__}({self._model_dir!r}, device={self._device!r})"
 
 
+class TaggerInOwnProcess:
+    """The tagger as it lives in its own process (``own_process``): built
+    there from the handler, called through Beam's proxy. Hands the freed
+    activations back after every call, as ``run_inference`` does in-process.
+
+    Loads and runs the model on one thread of its own. Beam's server calls
+    ``predict`` on a thread per caller, and torch run from another thread than
+    the one that first ran it was a third slower here (a 400-sentence call:
+    7.1-8.2 s against 5.5-6.3 s; on its own thread throughout, 4.5-5.5 s), a
+    per-thread effect of its OpenMP pool. One thread also runs callers one
+    at a time, so two worker threads do not oversubscribe the cores. (Whole
+    runs on torch are still slower in the child at 2,000 articles, cause not
+    found: BENCHMARKS.md, item 12; ONNX Runtime is not.)"""
+
+    def __init__(self, handler: TaggerModelHandler):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagger")
+        self._predictor = self._thread.submit(handler.load_local).result()
+
+    def predict(self, sentences: Sequence[Sequence[str]]) -> list:
+        return self._thread.submit(self._predict, sentences).result()
+
+    def _predict(self, sentences: Sequence[Sequence[str]]) -> list:
+        try:
+            return self._predictor.predict(sentences)
+        finally:
+            release_free_memory()
+
+    def model_name(self) -> str:
+        return self._predictor.name
+
+
 def per_article(docs: Sequence[ArticleDoc], items: Callable[[ArticleDoc], Sequence],
-                run: Callable[[list], Sequence]) -> List[Any]:
+                run: Callable[[list], Sequence], fatal: tuple = ()) -> List[Any]:
     """``run`` on the ``items`` of all ``docs`` in one call, cut back into one
     tuple per doc; if that call raises, ``run`` on each doc alone, and a doc
     whose call raises gets the exception instead: one bad article costs only
-    itself. (Both RunInference stages, ``infer`` and ``classify``, use it.)"""
+    itself. ``fatal``: exception types that are no article's fault and are
+    raised as they are. (Both RunInference stages, ``infer`` and ``classify``,
+    use it.)"""
     try:
         flat = list(run([x for d in docs for x in items(d)]))
+    except fatal:
+        raise
     except Exception as batch_error:  # noqa: BLE001 -- find the article that raised
         if len(docs) == 1:
             return [batch_error]
@@ -190,6 +255,8 @@ def per_article(docs: Sequence[ArticleDoc], items: Callable[[ArticleDoc], Sequen
         for d in docs:
             try:
                 out.append(tuple(run(list(items(d)))))
+            except fatal:
+                raise
             except Exception as e:  # noqa: BLE001
                 out.append(e)
         return out

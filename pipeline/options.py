@@ -46,6 +46,7 @@ class RunConfig:
     run_date: Optional[dt.date] = None  # tables go to <table>/run_date=YYYY-MM-DD/
     incremental: bool = False  # skip articles already in <output>/_manifest.jsonl
     type_events: bool = True  # PLOVER event types (the classify stage, a second model)
+    model_process: bool = False  # the tagger in a process of its own (pipeline.model_process)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "sets NEWSEVENTS_RUNTIME for this process and the workers it starts")
     parser.add_argument("--threads", type=positive_int, metavar="N",
                         help="torch threads per worker (default: torch's choice)")
+    parser.add_argument("--model-process", action="store_true",
+                        help="run the tagger in a process of its own beside each worker, so that "
+                             "memory stays flat over a long run (about 400 MB more at 2,000 "
+                             "articles; as fast on onnx-int8, slower on torch: see BENCHMARKS.md)")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
                         help="leave event_type/event_type_score null and skip the event typer "
                              "(it reads its vectors from the tagger's own pass: about 4 %% of the run time)")
@@ -89,4 +94,5 @@ def config_from(ns: argparse.Namespace) -> RunConfig:
     return RunConfig(inputs=list(dict.fromkeys(ns.input)), output=output,
                      published=ns.published, model=ns.model,
                      max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,
-                     incremental=ns.incremental, type_events=ns.type_events)
+                     incremental=ns.incremental, type_events=ns.type_events,
+                     model_process=ns.model_process)

@@ -25,6 +25,7 @@ from pipeline.classify import ClassifyEvents
 from pipeline.decode import DecodeEvents
 from pipeline.event_types import CONTEXT_LAYER
 from pipeline.infer import InferFrames, TaggerModelHandler
+from pipeline.model_process import stop_model_processes
 from pipeline.options import RunConfig
 from pipeline.read import ReadArticles
 from pipeline.resolve import ResolveArticles
@@ -153,7 +154,8 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
             | "InferFrames" >> InferFrames(
                 cfg.model, device=cfg.device, num_threads=cfg.threads, handler=handler,
                 # the event typer reads its vectors from the tagger's own pass
-                context_layer=CONTEXT_LAYER if cfg.type_events else None)
+                context_layer=CONTEXT_LAYER if cfg.type_events else None,
+                own_process=cfg.model_process)
             | "DecodeEvents" >> DecodeEvents(model_name(cfg.model))
             | "ResolveArticles" >> ResolveArticles())
     if cfg.type_events:
@@ -197,4 +199,5 @@ def run(cfg: RunConfig, beam_args=None, *,
             manifest.update(cfg.output, entries, articles, cfg.run_date)
         return accounts
     finally:
+        stop_model_processes()  # --model-process: the run's children, not at exit
         publish.discard(staging)

@@ -1,6 +1,7 @@
 """The CLI on the seed article, read back from Parquet with pyarrow; and the
 operator mistakes that must end in one line and exit code 2."""
 import datetime as dt
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -181,3 +182,14 @@ def test_two_threads_in_one_worker_process_write_the_same_events(tmp_path):
     scores_one, scores_two = [], []
     assert without_floats(two, scores_two) == without_floats(one, scores_one)
     assert scores_two == pytest.approx(scores_one, abs=1e-3)
+
+
+def test_tagger_in_its_own_process_writes_the_same_events(seed_run, tmp_path):
+    """``--model-process``: the tagger runs in a child process behind Beam's
+    proxy (pipeline.model_process); the same batches give the same rows, and
+    the run stops its child when it ends, not when this process exits."""
+    out, events = seed_run
+    assert main(["--input", os.path.join(ROOT, "seeds", "*.txt"), "--output", str(tmp_path),
+                 "--published", "2024-06-20", "--threads", "1", "--model-process"]) == 0
+    assert read_table(str(tmp_path), "events").to_pylist() == events
+    assert multiprocessing.active_children() == []

@@ -7,6 +7,7 @@ content checks, so with it only the structure of the output is checked.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from typing import List
@@ -232,3 +233,26 @@ def test_batch_elements_kwargs(model_dir):
         "min_batch_size": MAX_BATCH_ARTICLES, "max_batch_size": MAX_BATCH_ARTICLES}
     handler = TaggerModelHandler(model_dir, min_batch_size=2, max_batch_size=16)
     assert handler.batch_elements_kwargs() == {"min_batch_size": 2, "max_batch_size": 16}
+
+
+def test_tagger_in_its_own_process_gives_the_same_frames_and_fails_loudly_when_gone(model_dir, handler, predictor):
+    from pipeline.model_process import stop_model_processes
+
+    own = TaggerModelHandler(model_dir, num_threads=1, own_process=True)
+    proxy = own.load_model()
+    try:
+        assert not isinstance(proxy, type(predictor))  # a proxy: the model is elsewhere
+        batch = [doc_of(SENTENCES[:2], "x"), doc_of(SENTENCES[2:], "y")]
+        here = list(handler.run_inference(batch, predictor))
+        there = list(own.run_inference(batch, proxy))
+        assert [r.inference for r in there] == [r.inference for r in here]
+        assert [r.model_id for r in there] == [predictor.name] * 2
+        # A tagger process that dies (killed, out of memory) is no article's
+        # fault: the run fails instead of dead-lettering every article after it.
+        (child,) = multiprocessing.active_children()
+        child.kill()
+        child.join()
+        with pytest.raises(RuntimeError, match="tagger process ended unexpectedly"):
+            own.run_inference(batch, proxy)
+    finally:
+        assert stop_model_processes() == 1
