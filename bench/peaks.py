@@ -20,20 +20,7 @@ import sys
 import time
 from typing import Dict, Tuple
 
-from bench.run import _children
-
-
-def _status(pid: int) -> Dict[str, int]:
-    out = {}
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                key = line.split(":", 1)[0]
-                if key in ("VmRSS", "VmHWM"):
-                    out[key] = int(line.split()[1])
-    except OSError:
-        pass
-    return out
+from bench.run import _children, proc_status_kb
 
 
 def _cmdline(pid: int) -> str:
@@ -54,7 +41,7 @@ def measure(cmd, every: float = 0.5) -> Dict:
         while todo:
             pid = todo.pop()
             todo += kids.get(pid, [])
-            st = _status(pid)
+            st = proc_status_kb(pid, "VmRSS", "VmHWM")
             if "VmRSS" not in st:
                 continue
             total += st["VmRSS"]

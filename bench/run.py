@@ -74,15 +74,23 @@ def _children() -> Dict[int, List[int]]:
     return kids
 
 
-def _rss_kb(pid: int) -> int:
+def proc_status_kb(pid: int, *keys: str) -> Dict[str, int]:
+    """The ``keys`` (``VmRSS``, ``VmHWM``, ...) of /proc/PID/status in kB; empty
+    if the process is gone."""
+    out: Dict[str, int] = {}
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                key = line.split(":", 1)[0]
+                if key in keys:
+                    out[key] = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    return proc_status_kb(pid, "VmRSS").get("VmRSS", 0)
 
 
 def tree_rss_kb(pid: int) -> int:

@@ -29,7 +29,6 @@ import atexit
 import logging
 import multiprocessing
 import os
-import pickle
 import shutil
 import tempfile
 import threading
@@ -94,17 +93,16 @@ def stop_model_processes(timeout: float = 30.0) -> int:
 
 
 class _BuildQuietly:
-    """``build(arg)``, in the child. Unpickles them there itself, and leaves the
-    child's root logger at ERROR: importing Beam logs "apitools not found" on
-    the root logger (the CLI imports it quietly too, ``cli._quiet_imports``),
-    and Beam's server logs its "Proxy serving" line at start and a warning that
-    its "parent died" when the run ends normally, all of which would land in
-    the operator's log. Errors still show."""
+    """``build(arg)``, in the child, with the child's root logger left at
+    ERROR: Beam's server sets it to INFO and logs its "Proxy serving" line at
+    start and a warning that its "parent died" when a run ends normally, both
+    of which would land in the operator's log. Errors still show. (Beam's
+    "apitools not found" warning is logged earlier, when the child imports
+    Beam to unpickle its target, before any of our code runs.)"""
 
     def __init__(self, build: Callable[..., Any], arg: Any):
-        self._payload = pickle.dumps((build, arg))
+        self._build, self._arg = build, arg
 
     def __call__(self) -> Any:
         logging.getLogger().setLevel(logging.ERROR)
-        build, arg = pickle.loads(self._payload)
-        return build(arg)
+        return self._build(self._arg)
