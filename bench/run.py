@@ -6,12 +6,15 @@ machine and on the same sentences:
 * **bare**: the tagger's forward passes alone, in length-sorted batches of the
   pipeline's size, tokenization included (``bench.measure bare``);
 * **pipeline**: the full CLI (``python -m pipeline``), read to Parquet, on the
-  DirectRunner, at three corpus sizes (the two larger give the memory growth);
+  DirectRunner, in its default set-up for this machine (``pipeline.workers``:
+  on 2+ cores two worker threads and the tagger in a process of its own), at
+  three corpus sizes (the two larger give the memory growth);
 * **naive**: ``Predictor.predict([sentence])`` one sentence at a time;
 * **onnx / onnx-int8**: the pipeline with the fast encoder runtime, and the
   held-out F1 of each runtime from ``python -m pipeline.tagger.evaluate``;
 * **workers**: the pipeline with ``--direct_num_workers=2
-  --direct_running_mode=multi_processing --threads 1`` against the 1-worker run;
+  --direct_running_mode=multi_processing --threads 1`` against one worker
+  (``--direct_num_workers=1``, the tagger in the worker);
 * a py-spy profile of the pipeline (smallest corpus).
 
 Every measurement is its own subprocess: wall time, peak RSS of its largest
@@ -158,6 +161,24 @@ def cli_flags() -> str:
     return r.stdout
 
 
+def setup_label(beam_args: List[str] = (), threads: Optional[int] = None,
+                cores: Optional[int] = None) -> str:
+    """The set-up a CLI run with these flags gets on this machine
+    (``pipeline.workers.local_setup``), e.g. "2 threads x 1, tagger process"."""
+    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
+
+    from pipeline.options import RunConfig
+    from pipeline.workers import local_setup
+
+    cfg, args = local_setup(RunConfig(inputs=[], output="", threads=threads), beam_args, cores)
+    direct = PipelineOptions(args).view_as(DirectOptions)
+    n = direct.direct_num_workers or cores or os.cpu_count()
+    kind = {"multi_threading": "threads", "multi_processing": "processes"}.get(
+        direct.direct_running_mode, "worker" if n == 1 else "workers")
+    label = f"{n} {kind} x {cfg.threads or 'default'}"
+    return label + (", tagger process" if cfg.model_process else "")
+
+
 def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
                      threads: Optional[int] = None, beam_args: List[str] = (),
                      cli_help: str = "", event_typing: bool = True) -> Dict:
@@ -189,7 +210,7 @@ def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
     shutil.rmtree(out, ignore_errors=True)
     return {"name": name, "kind": "pipeline", "runtime": runtime, "size": st["size"],
             "event_typing": event_typing,
-            "workers": 2 if "--direct_num_workers=2" in beam_args else 1,
+            "setup": setup_label(list(beam_args), threads),
             "threads": threads, "seconds": res["seconds"], "articles": st["articles"],
             "sentences": st["sentences"], "tokens": st["tokens"], "words": st["words"],
             "articles_ok": ok, "events": int(ev.group(1)) if ev else None,
@@ -209,8 +230,8 @@ def measure_inproc(name: str, mode: str, folder: str, model: str, runtime: str =
     r = json.loads(res["stdout"].strip().splitlines()[-1])
     st = C.stats(folder)
     per_article = st["sentences"] / st["articles"]
-    return {"name": name, "kind": mode, "runtime": runtime, "size": st["size"], "workers": 1,
-            "threads": r["threads"], "seconds": r["seconds"],
+    return {"name": name, "kind": mode, "runtime": runtime, "size": st["size"],
+            "setup": f"1 process x {r['threads']}", "threads": r["threads"], "seconds": r["seconds"],
             "articles": r["sentences"] / per_article, "sentences": r["sentences"],
             "tokens": r["tokens"], "words": r["words"], "frames": r["frames"],
             "batches": r["batches"], "load_s": r["load_s"],
@@ -301,7 +322,9 @@ def profile(folder: str, model: str, runtime: str = "torch") -> Optional[Dict]:
     raw = os.path.join(C.CACHE, f"profile-{runtime}.txt")
     out = os.path.join(C.CACHE, "out-profile")
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [spy, "record", "--format", "raw", "--rate", "50", "--nonblocking", "-o", raw, "--",
+    # --subprocesses: the default set-up runs the tagger in a child process
+    cmd = [spy, "record", "--format", "raw", "--rate", "50", "--nonblocking", "--subprocesses",
+           "-o", raw, "--",
            PY, "-m", "pipeline", "--input", os.path.join(folder, "*.jsonl"), "--output", out,
            "--model", model]
     log(f"profile: py-spy record ... pipeline ({runtime}, {C.stats(folder)['size']} articles)")
@@ -328,12 +351,12 @@ def rate(r: Dict, key: str) -> float:
 
 
 def table(runs: List[Dict]) -> str:
-    rows = ["| run | runtime | corpus (articles) | workers x threads | sentences | seconds "
+    rows = ["| run | runtime | corpus (articles) | set-up: workers x torch threads | sentences | seconds "
             "| articles/s | sentences/s | tokens/s | peak RSS MB (largest process) "
             "| peak RSS MB (process tree) |",
             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
-        wt = f"{r['workers']} x {r.get('threads') or 'default'}"
+        wt = r.get("setup") or f"{r['workers']} x {r.get('threads') or 'default'}"  # older results
         rows.append(f"| {r['name']} | {r['runtime']} | {r['size']} | {wt} | {r['sentences']} "
                     f"| {r['seconds']:.1f} | {rate(r, 'articles'):.2f} | {rate(r, 'sentences'):.1f} "
                     f"| {rate(r, 'tokens'):.0f} | {r['peak_rss_mb']:.0f} | {r['tree_peak_rss_mb']:.0f} |")
@@ -393,6 +416,9 @@ def markdown(res: Dict) -> str:
         "notyping_int8_speedup": f"the same two with the event typer off: {FAST} ÷ torch",
         "notyping_vs_naive": "pipeline with the event typer off ÷ naive",
         "rss_growth_runtime": "runtime of the runs that give rss_growth",
+        "rss_growth_tree": "the same growth for the whole process tree (worker and tagger process)",
+        "default_vs_one_worker": "the default set-up ÷ one worker with the tagger in it (`--direct_num_workers=1`)",
+        "one_worker_vs_bare": "one worker ÷ bare (the default of earlier versions)",
     }
     lines.append("")
     for k, what in extra.items():
@@ -562,6 +588,10 @@ def main(argv=None) -> int:
             add(measure_pipeline(f"pipeline {FAST}, no event typing", folders[mid], model,
                                  runtime=FAST, cli_help=help_text, event_typing=False))
     if "workers" not in skip:
+        # the default is two worker threads (pipeline.workers) on 2+ cores: the
+        # workers bar compares two worker processes with one worker
+        add(measure_pipeline("pipeline 1 worker", folders[mid], model, cli_help=help_text,
+                             beam_args=["--direct_num_workers=1"]))
         add(measure_pipeline("pipeline 2 workers", folders[mid], model, threads=1, cli_help=help_text,
                              beam_args=["--direct_num_workers=2", "--direct_running_mode=multi_processing"]))
     add(measure_pipeline("pipeline startup", folders[STARTUP_SIZE], model, cli_help=help_text))
@@ -597,8 +627,13 @@ def main(argv=None) -> int:
                          if "torch" in ev and FAST in ev else None),
         "rss_growth": (by[f"pipeline {large}{sfx}"]["peak_rss_mb"] / by[mid_sweep]["peak_rss_mb"] - 1
                        if f"pipeline {large}{sfx}" in by else None),
+        "rss_growth_tree": (by[f"pipeline {large}{sfx}"]["tree_peak_rss_mb"]
+                            / by[mid_sweep]["tree_peak_rss_mb"] - 1
+                            if f"pipeline {large}{sfx}" in by else None),
         "rss_growth_runtime": sweep,
-        "workers2_speedup": ratio("pipeline 2 workers", "pipeline"),
+        "workers2_speedup": ratio("pipeline 2 workers", "pipeline 1 worker"),
+        "default_vs_one_worker": ratio("pipeline", "pipeline 1 worker"),
+        "one_worker_vs_bare": ratio("pipeline 1 worker", "bare"),
         "onnx_fp32_speedup": ratio("pipeline onnx", "pipeline"),
         "int8_vs_bare_int8": ratio(f"pipeline {FAST}", f"bare {FAST}"),
         "notyping_vs_bare": ratio("pipeline, no event typing", "bare"),

@@ -14,6 +14,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import time
 from typing import List, Optional
@@ -100,6 +101,16 @@ def _one_line(e: Exception) -> str:
     return text.splitlines()[-1] if text else type(e).__name__
 
 
+def _failure(e: Exception) -> str:
+    """"Type: message" of a failed run, in one line. The local runner with
+    worker threads (the default on 2+ cores) raises a worker's exception again
+    as ``RuntimeError("ValueError: ...")``: name the worker's, not the wrapper."""
+    text = _one_line(e)
+    if isinstance(e, RuntimeError) and re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit): ", text):
+        return text
+    return f"{type(e).__name__}: {text}"
+
+
 def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int] = None) -> str:
     """What the run wrote: the accounting line first, then a few events."""
     from pipeline.write import count_rows, head_rows, read_table, table_dir
@@ -164,7 +175,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.stderr.write(f"{PROG}: interrupted\n")
         return 130
     except Exception as e:  # the run itself failed: say so in one line, no traceback
-        sys.stderr.write(f"{PROG}: error: run failed: {type(e).__name__}: {_one_line(e)}\n")
+        sys.stderr.write(f"{PROG}: error: run failed: {_failure(e)}\n")
         return 1
     print(summary(cfg.output, run_date=cfg.run_date,
                   skipped=accounts.skipped if cfg.incremental else None))

@@ -108,6 +108,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         share_across_processes: bool = False,
         context_layer: Optional[int] = None,
         own_process: bool = False,
+        concurrent_calls: int = 1,
     ):
         """``num_threads``: torch intra-op threads per model. Set it when several
         SDK worker processes share a machine: oversubscribed cores make the
@@ -119,7 +120,9 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         frames also carry every word's vector after that encoder layer, for the
         event typer (``Predictor``). ``own_process``: load the tagger in a
         process of its own, called through a proxy (``model_process``), so that
-        its forward passes' memory is apart from the rest of the stage."""
+        its forward passes' memory is apart from the rest of the stage.
+        ``concurrent_calls``: how many calls that process runs at once, one per
+        worker thread that shares it (``pipeline.run.local_setup``)."""
         super().__init__(
             min_batch_size=min_batch_size,
             max_batch_size=max_batch_size,
@@ -134,6 +137,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         self._sentence_batch_size = sentence_batch_size
         self._context_layer = context_layer
         self._own_process = own_process
+        self._concurrent_calls = max(1, concurrent_calls)
 
     def load_model(self) -> "Predictor":
         """The predictor, or, with ``own_process``, a proxy to one loaded in a
@@ -208,19 +212,22 @@ class TaggerInOwnProcess:
     there from the handler, called through Beam's proxy. Hands the freed
     activations back after every call, as ``run_inference`` does in-process.
 
-    Loads and runs the model on one thread of its own. Beam's server calls
-    ``predict`` on a thread per caller, and torch run from another thread than
-    the one that first ran it was a third slower here (a 400-sentence call:
-    7.1-8.2 s against 5.5-6.3 s; on its own thread throughout, 4.5-5.5 s), a
-    per-thread effect of its OpenMP pool. One thread also runs callers one
-    at a time, so two worker threads do not oversubscribe the cores. (Whole
-    runs on torch are still slower in the child at 2,000 articles, cause not
-    found: BENCHMARKS.md, item 12; ONNX Runtime is not.)"""
+    Runs the calls on threads of its own, as many as the handler's
+    ``concurrent_calls`` (one per worker thread sharing this process), and
+    loads the model on the first. Why not on Beam's server threads (one per
+    caller): torch with two or more threads, run from another thread than the
+    one that first ran it, was a third slower here (a 400-sentence call: 7.1-8.2 s
+    against 5.5-6.3 s; 4.5-5.5 s on its own thread throughout), a per-thread
+    effect of its OpenMP pool. With one torch thread per call (two worker
+    threads on two cores) the second thread is not slower: 300 articles, 83
+    against 87 ms per 100 words (BENCHMARKS.md, session 9). For one worker it
+    is one thread, the loading one."""
 
     def __init__(self, handler: TaggerModelHandler):
         from concurrent.futures import ThreadPoolExecutor
 
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tagger")
+        self._thread = ThreadPoolExecutor(max_workers=handler._concurrent_calls,
+                                          thread_name_prefix="tagger")
         self._predictor = self._thread.submit(handler.load_local).result()
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> list:

@@ -46,7 +46,9 @@ class RunConfig:
     run_date: Optional[dt.date] = None  # tables go to <table>/run_date=YYYY-MM-DD/
     incremental: bool = False  # skip articles already in <output>/_manifest.jsonl
     type_events: bool = True  # PLOVER event types (the classify stage, a second model)
-    model_process: bool = False  # the tagger in a process of its own (pipeline.model_process)
+    # the tagger in a process of its own (pipeline.model_process); None: decided
+    # by the run's set-up (pipeline.workers.local_setup)
+    model_process: Optional[bool] = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,11 +80,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "ONNX Runtime with int8 weights (see BENCHMARKS.md for speed and accuracy); "
                              "sets NEWSEVENTS_RUNTIME for this process and the workers it starts")
     parser.add_argument("--threads", type=positive_int, metavar="N",
-                        help="torch threads per worker (default: torch's choice)")
-    parser.add_argument("--model-process", action="store_true",
-                        help="run the tagger in a process of its own beside each worker, so that "
-                             "memory stays flat over a long run (about 400 MB more at 2,000 "
-                             "articles; as fast on onnx-int8, slower on torch: see BENCHMARKS.md)")
+                        help="torch threads per worker (default: the cores shared out between the "
+                             "worker threads of a local run; torch's choice otherwise)")
+    parser.add_argument("--model-process", action=argparse.BooleanOptionalAction, default=None,
+                        help="run the tagger in a process of its own beside each worker process, so "
+                             "that memory stays flat over a long run (default: on when worker "
+                             "threads share a process, as a local run on 2+ cores does; see "
+                             "README, Performance)")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
                         help="leave event_type/event_type_score null and skip the event typer "
                              "(it reads its vectors from the tagger's own pass: about 4 %% of the run time)")

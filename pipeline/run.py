@@ -32,6 +32,7 @@ from pipeline.resolve import ResolveArticles
 from pipeline.rows import TableRows
 from pipeline.segment import SegmentArticles
 from pipeline.tagger.model import CONFIG_FILE
+from pipeline.workers import is_local, local_setup, several_workers, worker_threads
 from pipeline.write import TABLES, WriteOutputs, read_table
 
 
@@ -40,18 +41,6 @@ def model_name(model_dir: str) -> str:
     with open(os.path.join(model_dir, CONFIG_FILE)) as f:
         cfg = json.load(f)
     return f"{cfg.get('name', 'tagger')}@{cfg.get('version', '0')}"
-
-
-def several_workers(options: PipelineOptions) -> bool:
-    """Whether the pipeline may run on more than one worker: any runner but the
-    local direct one, or that one with ``--direct_num_workers`` other than 1
-    (0 means one per core)."""
-    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
-
-    runner = options.view_as(StandardOptions).runner
-    if runner is not None and "direct" not in str(runner).lower():
-        return True
-    return options.view_as(DirectOptions).direct_num_workers != 1
 
 
 #: The embedded SDK workers' time-based flush of their output streams, for
@@ -113,10 +102,7 @@ def local_runner(options: PipelineOptions):
     an engine we neither test nor measure, and behind a firewall that drops
     packets the download waits for its timeout. Naming the engine keeps every
     local run on the one the tests and BENCHMARKS.md use, without network."""
-    from apache_beam.options.pipeline_options import StandardOptions
-
-    runner = options.view_as(StandardOptions).runner
-    if runner is not None and str(runner).lower() not in ("directrunner", "switchingdirectrunner"):
+    if not is_local(options):
         return None
     from apache_beam.portability.api import beam_provision_api_pb2
     from apache_beam.runners.portability.fn_api_runner import fn_runner
@@ -155,7 +141,9 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
                 cfg.model, device=cfg.device, num_threads=cfg.threads, handler=handler,
                 # the event typer reads its vectors from the tagger's own pass
                 context_layer=CONTEXT_LAYER if cfg.type_events else None,
-                own_process=cfg.model_process)
+                own_process=bool(cfg.model_process),
+                # the worker threads that share the process share its tagger too
+                concurrent_calls=worker_threads(p.options))
             | "DecodeEvents" >> DecodeEvents(model_name(cfg.model))
             | "ResolveArticles" >> ResolveArticles())
     if cfg.type_events:
@@ -173,11 +161,12 @@ def run(cfg: RunConfig, beam_args=None, *,
     stays as it was before the run. Returns the run's counts."""
     if cfg.incremental and cfg.run_date is None:
         raise ValueError("incremental runs need a run_date (the partition of the new rows)")
+    cfg, beam_args = local_setup(cfg, beam_args)  # workers, threads, tagger process
     entries = manifest.load(cfg.output) if cfg.incremental else []
     skip = manifest.skip_keys(entries, cfg.run_date) if cfg.incremental else frozenset()
     staging = publish.new_staging(cfg.output)
     try:
-        options = PipelineOptions(beam_args or [], save_main_session=False)
+        options = PipelineOptions(beam_args, save_main_session=False)
         p = beam.Pipeline(runner=local_runner(options), options=options)
         build(p, cfg, staging, skip=skip, handler=handler)
         result = p.run()

@@ -146,13 +146,14 @@ def test_criticized_nato_is_an_accusation(seed_run):
     assert e["who_resolved"] == "Vladimir Putin"
 
 
-def test_two_threads_in_one_worker_process_write_the_same_events(tmp_path):
-    """The local set-up BENCHMARKS.md measures for 2 cores: two DirectRunner
-    workers as threads of one process, sharing one loaded model per stage
-    (RunInference's shared handle). The models are called from both threads at
-    once; the events must be those of a one-worker run: the same ids, text,
-    spans, labels and codes, and scores to float noise (other batches pad
-    differently, which moves the last digits of the sums)."""
+def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path):
+    """The local default on 2+ cores (pipeline.workers): two DirectRunner
+    workers as threads of one process, sharing one event typer (RunInference's
+    shared handle) and one tagger process that runs both threads' calls at
+    once. The events must be those of a one-worker run with the tagger in the
+    worker (``--direct_num_workers=1``): the same ids, text, spans, labels and
+    codes, and scores to float noise (other batches pad differently, which
+    moves the last digits of the sums)."""
     text = open(SEED, encoding="utf-8").read()
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -160,9 +161,9 @@ def test_two_threads_in_one_worker_process_write_the_same_events(tmp_path):
         (inputs / f"article_{k}.txt").write_text(text if k % 2 == 0 else text[: len(text) // 2],
                                                  encoding="utf-8")
     common = ["--input", str(inputs / "*.txt"), "--published", "2024-06-20", "--threads", "1"]
-    assert main(common + ["--output", str(tmp_path / "one")]) == 0
-    assert main(common + ["--output", str(tmp_path / "two"), "--direct_num_workers=2",
-                          "--direct_running_mode=multi_threading"]) == 0
+    assert main(common + ["--output", str(tmp_path / "one"), "--direct_num_workers=1"]) == 0
+    assert main(common + ["--output", str(tmp_path / "two")]) == 0
+    assert multiprocessing.active_children() == []  # the tagger process ended with the run
 
     def events(folder):
         return sorted(read_table(str(folder), "events").to_pylist(), key=lambda e: e["event_id"])
@@ -184,12 +185,13 @@ def test_two_threads_in_one_worker_process_write_the_same_events(tmp_path):
     assert scores_two == pytest.approx(scores_one, abs=1e-3)
 
 
-def test_tagger_in_its_own_process_writes_the_same_events(seed_run, tmp_path):
-    """``--model-process``: the tagger runs in a child process behind Beam's
-    proxy (pipeline.model_process); the same batches give the same rows, and
-    the run stops its child when it ends, not when this process exits."""
+def test_one_worker_with_the_tagger_in_it_writes_the_same_events(seed_run, tmp_path):
+    """The seed run is the local default (two worker threads, the tagger in a
+    child process behind Beam's proxy, pipeline.model_process), which stops
+    its child when the run ends, not when this process exits. One worker with
+    the tagger in it gives the same batches, hence the same rows."""
     out, events = seed_run
-    assert main(["--input", os.path.join(ROOT, "seeds", "*.txt"), "--output", str(tmp_path),
-                 "--published", "2024-06-20", "--threads", "1", "--model-process"]) == 0
-    assert read_table(str(tmp_path), "events").to_pylist() == events
     assert multiprocessing.active_children() == []
+    assert main(["--input", os.path.join(ROOT, "seeds", "*.txt"), "--output", str(tmp_path),
+                 "--published", "2024-06-20", "--threads", "1", "--direct_num_workers=1"]) == 0
+    assert read_table(str(tmp_path), "events").to_pylist() == events

@@ -256,3 +256,36 @@ def test_tagger_in_its_own_process_gives_the_same_frames_and_fails_loudly_when_g
             own.run_inference(batch, proxy)
     finally:
         assert stop_model_processes() == 1
+
+
+def test_tagger_process_serves_two_worker_threads_at_once(model_dir, predictor):
+    """``concurrent_calls=2`` (two worker threads sharing one tagger process):
+    calls from two threads run side by side in the child, on threads of its
+    own, and each caller gets its own sentences' frames back."""
+    import threading
+
+    from pipeline.model_process import stop_model_processes
+
+    proxy = TaggerModelHandler(model_dir, num_threads=1, own_process=True,
+                               concurrent_calls=2).load_model()
+    try:
+        jobs = {"a": [list(s.words) for s in SENTENCES[:2]] * 3,
+                "b": [list(s.words) for s in SENTENCES[2:]] * 3}
+        got, errors = {}, []
+
+        def call(key):
+            try:
+                got[key] = proxy.predict(jobs[key])
+            except Exception as e:  # noqa: BLE001 -- reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=call, args=(k,)) for k in jobs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert got == {k: predictor.predict(v) for k, v in jobs.items()}
+        assert got["a"] != got["b"]
+    finally:
+        assert stop_model_processes() == 1
