@@ -12,10 +12,12 @@ left unlabelled silently.
 RunInference gives us, for free: one model load per worker process (through
 its ``shared.Shared`` handle, or one per machine with
 ``share_across_processes=True``) and the RunInference metrics. With
-``own_process=True`` (``--model-process``) that one load starts a child
-process that holds the model and runs its forward passes
-(``pipeline.model_process``), so that the activations' heap is apart from the
-stage's rows and the worker's memory stays flat over a long run.
+``own_process=True`` (the local default with two worker threads, or
+``--model-process``) that one load starts a child process that holds the model
+and runs its forward passes (``pipeline.model_process``), so that the
+activations' heap is apart from the stage's rows and the worker's memory stays
+flat over a long run; the child runs the calls of the worker's threads side by
+side (``concurrent_calls``).
 
 Batching. The element is the article, not the sentence: ``BatchElements``
 (inside ``RunInference``) groups up to ``max_batch_size`` articles, and the

@@ -1,7 +1,8 @@
 """A model in a process of its own, called through Beam's ``multi_process_shared`` proxy.
 
 One job: start a child process that builds one object (a model) and serves its
-methods to this process, for ``--model-process``::
+methods to this process: the tagger process of a local run with worker threads
+(the default on 2+ cores, ``pipeline.workers``) or of ``--model-process``::
 
     tagger = start_model_process(TaggerInOwnProcess, handler, "tagger")
     frames = tagger.predict(sentences)   # runs in the child; arguments and result pickled

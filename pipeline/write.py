@@ -7,8 +7,9 @@ Arrow record batches and row groups of bounded size (``ROW_GROUP_BYTES``) and
 written as they come, so writing never holds a whole table in memory.
 
 * Files: by default (``num_shards=0``) one per bundle the runner processes —
-  one file for a DirectRunner run with one worker, one per worker or bundle
-  elsewhere. A fixed ``num_shards`` costs a shuffle of every row (Beam groups
+  one file for a DirectRunner run with one worker, one per worker thread that
+  wrote rows in the local default (two threads on 2+ cores), one per worker
+  or bundle elsewhere. A fixed ``num_shards`` costs a shuffle of every row (Beam groups
   rows by shard), which is what this module avoids by default.
 * Row order: the order in which the runner processed the articles, each
   article's events in text order. Readers that need an order sort:
