@@ -124,7 +124,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         process of its own, called through a proxy (``model_process``), so that
         its forward passes' memory is apart from the rest of the stage.
         ``concurrent_calls``: how many calls that process runs at once, one per
-        worker thread that shares it (``pipeline.run.local_setup``)."""
+        worker thread that shares it (``pipeline.workers.local_setup``)."""
         super().__init__(
             min_batch_size=min_batch_size,
             max_batch_size=max_batch_size,
