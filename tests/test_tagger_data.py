@@ -469,3 +469,25 @@ def test_frame_examples_do_not_leak_heldout_sentences(corpora):
     held = {tuple(ex.words) for ex in ewt_test + news}
     leaked = [ex.sent_id for ex in train + dev if ex.source == "frames" and tuple(ex.words) in held]
     assert not leaked
+
+
+@NEEDS_DATA
+def test_up_train_split_prefix_is_read_with_the_same_span_rules():
+    """``ewt-train``: the UP train-split prefix, same reader, no NER, and never a
+    sentence of the dev or test files."""
+    train, dev = load_training(DATA_DIR, sources=("ewt-train",))
+    exs = train + dev
+    assert len(exs) > 1000 and {ex.source for ex in exs} == {"ewt"}
+    assert all(ex.ner is None and ex.pred_labels is not None for ex in exs)
+    ids = {ex.sent_id for ex in exs}
+    assert not ids & (_sent_ids(os.path.join(DATA_DIR, UP_DEV)) | _sent_ids(os.path.join(DATA_DIR, UP_TEST)))
+    [ex] = [e for e in exs if e.sent_id ==
+            "weblog-juancole.com_juancole_20051126063000_ENG_20051126_063000-0001"]
+    kill = next(fr for fr in ex.frames if fr.roleset == "kill.01")
+    got = [(lab, " ".join(ex.words[s:e + 1])) for lab, s, e in spans(kill.tags)]
+    # head words "forces", "Shaikh", "mosque" grown to their UD subtrees (the
+    # appositive stays inside ARG1), the sentence-final period trimmed
+    assert got == [("ARG0", "American forces"), ("V", "killed"),
+                   ("ARG1", "Shaikh Abdullah al - Ani , the preacher"),
+                   ("ARGM-LOC", "at the mosque in the town of Qaim , near the Syrian border")]
+    assert kill.functions[4:6] == ["PAG", "PAG"] and kill.functions[7] == "PPT"

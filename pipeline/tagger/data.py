@@ -33,6 +33,9 @@ HELD_OUT_GENRE = "written/newspaper"
 
 UP_DEV = "up-english-ewt/en_ewt-up-dev.conllu"
 UP_TEST = "up-english-ewt/en_ewt-up-test.conllu"
+#: The first 1,249 sentences of the UP train split (the whole split is not available):
+#: two thirds as much again as the dev file. Read under the source name ``ewt-train``.
+UP_TRAIN_SMALL = "up-english-ewt/en_ewt-up-train-small.conllu"
 UNER_DEV = "uner-english-ewt/en_ewt-ud-dev.iob2"
 MASC = "masc-propbank/masc_propbank.jsonl"
 FRAME_EXAMPLES = "propbank-frames/examples.jsonl"
@@ -334,14 +337,20 @@ def load_training(data_dir: str, dev_fraction: float = 0.08,
                   sources: Sequence[str] = ("ewt", "masc", "frames")):
     """Everything that may be trained on, split by *document* into train and dev.
 
-    Held out and never read here: all of ``en_ewt-up-test.conllu`` and every MASC
-    document of genre ``written/newspaper``.
+    Sources: ``ewt`` (the UP dev file, with Universal NER), ``ewt-train`` (the
+    UP train-split prefix; no NER labels exist for it here), ``masc`` and
+    ``frames``. Both UP sources yield examples of source ``ewt``: the same span
+    rules, and both teach the predicate head. Held out and never read here: all
+    of ``en_ewt-up-test.conllu`` and every MASC document of genre
+    ``written/newspaper``.
     """
     roles = load_roles(os.path.join(data_dir, ROLES))
     examples: List[Example] = []
     if "ewt" in sources:
         ner = read_uner(os.path.join(data_dir, UNER_DEV))
         examples += read_up(os.path.join(data_dir, UP_DEV), roles, ner)
+    if "ewt-train" in sources:
+        examples += read_up(os.path.join(data_dir, UP_TRAIN_SMALL), roles)
     if "masc" in sources:
         examples += read_masc(os.path.join(data_dir, MASC), roles, genres_out={HELD_OUT_GENRE})
     if "frames" in sources:
