@@ -9,7 +9,7 @@ MODEL_OUT ?= runs/tagger
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test train train-smoke eval clean
+.PHONY: setup run test train train-gpu train-events eval eval-events bundle clean
 
 setup: $(VENV)/.installed
 
@@ -46,8 +46,27 @@ train: setup
 	  --epochs 8 --patience 3 --max-minutes 80 --batch-size 32 \
 	  --frozen-layers 3 --frames-pool 10000 --frames-per-epoch 5000
 
+# The 0.4.0 recipe on one GPU (about 11 minutes on an H200): run D from the
+# backbone, warm restarts D2 and E side by side, their tensor-wise average.
+train-gpu: setup
+	$(PY) -m pipeline.tagger.recipe --device cuda --data-dir $(DATA) --out $(MODEL_OUT)
+
+# What a remote GPU machine needs to run that recipe, in at most 64 MiB with this
+# checkout (see pipeline/tagger/bundle.py): .devcarry/bundle
+bundle: setup
+	$(PY) -m pipeline.tagger.bundle pack --data-dir $(DATA) --out .devcarry/bundle
+
+# The event head (is it an event, which PLOVER type) on the packaged tagger's pass,
+# from distant labels and the gold set's dev and training-only articles (about 15 min).
+train-events: setup
+	$(PY) -m pipeline.event_head_train --data-dir $(DATA)
+
 eval: setup
 	$(PY) -m pipeline.tagger.evaluate --data-dir $(DATA)
+
+# Coded events, PLOVER types and factuality on the gold set's test articles, with the baseline.
+eval-events: setup
+	$(PY) -m bench.events_eval --data-dir $(DATA)
 
 clean:
 	rm -rf $(OUT) runs

@@ -110,6 +110,27 @@ def report(typer, name, rows, show_errors=False):
     return acc
 
 
+def head_accuracy(rows, model=None):
+    """The event head (the pipeline's typer now) on these labelled events: each
+    sentence through the real tagger and decode, the row of the labelled action
+    typed by the head. A labelled event with no such row counts as wrong."""
+    from bench.gold_offline import decoded_rows
+    from pipeline.event_head import FEATURES_KEY, EventHead, EventHeadConfig
+    from pipeline.tagger import CHECKPOINT_DIR
+    from pipeline.tagger.predictor import Predictor
+
+    folder = model or CHECKPOINT_DIR
+    head = EventHead.load(folder)
+    pr = Predictor.from_folder(folder, context_layer=EventHeadConfig.load(folder).layer)
+    ok = 0
+    for i, r in enumerate(rows):
+        cands = [x for x in decoded_rows({f"e{i}": r["sentence"]}, pr)
+                 if x["action"] == r["action"] and FEATURES_KEY in x]
+        if cands:
+            ok += head.classify(cands[0][FEATURES_KEY][None, :])[0][2] == r["type"]
+    return ok / len(rows)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fit", action="store_true", help="refit the calibration on dev and print it")
@@ -118,9 +139,15 @@ def main(argv=None):
                     help="what runs the typer's encoder (the accuracy cost of the fast path)")
     ap.add_argument("--model", default=None,
                     help="tagger folder (default: the packaged checkpoint)")
+    ap.add_argument("--head", action="store_true",
+                    help="score the event head (the pipeline's typer) instead of the similarity typer")
     ap.add_argument("--layer", type=int, default=CONTEXT_LAYER,
                     help="encoder layer whose vectors type events (default: CONTEXT_LAYER)")
     args = ap.parse_args(argv)
+    if args.head:
+        for split in ("dev", "test"):
+            print(f"event head, {split}: accuracy {head_accuracy(load(split), args.model):.3f}")
+        return
     typer = EventTyper(model_dir=args.model, layer=args.layer)
     vectors = tagger_word_vectors(args.runtime, args.model, args.layer)
     dev, test = (attach_context_vectors(load(s), vectors) for s in ("dev", "test"))

@@ -47,7 +47,7 @@ def _check(cfg) -> Optional[str]:
             continue  # remote paths and globs are matched by Beam (no match = dead letter)
         if not os.path.exists(pattern):
             return f"input not found: {pattern}"
-    problem = _check_model(cfg.model)
+    problem = _check_model(cfg.model) or (_check_head(cfg.model) if cfg.type_events else None)
     if problem:
         return problem
     if cfg.incremental and cfg.run_date is None:
@@ -67,6 +67,17 @@ def _check(cfg) -> Optional[str]:
             os.remove(probe)
         except OSError as e:
             return f"cannot write output folder {cfg.output}: {e.strerror or e}"
+    return None
+
+
+def _check_head(model: str) -> Optional[str]:
+    """With event classification on, the model folder carries an event head."""
+    from pipeline.event_head import has_head
+
+    if not has_head(model):
+        return (f"model folder {model} has no event head (event_head.safetensors and "
+                f"event_head.json): train one with python -m pipeline.event_head_train "
+                f"--model {model}, or run with --no-event-types")
     return None
 
 
@@ -97,8 +108,10 @@ def _check_model(model: str) -> Optional[str]:
 
 
 def _one_line(e: Exception) -> str:
-    text = str(e).strip()
-    return text.splitlines()[-1] if text else type(e).__name__
+    """The message's last line, past Beam's " [while running 'Step']" trailer."""
+    lines = [l for l in str(e).strip().splitlines()
+             if l.strip() and not l.strip().startswith("[while running")]
+    return lines[-1].strip() if lines else type(e).__name__
 
 
 def _failure(e: Exception) -> str:
@@ -126,7 +139,12 @@ def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int]
     lines = [f"articles read: {len(arts)} (ok {ok}, dead-lettered {len(arts) - ok})"]
     if skipped is not None:
         lines.append(f"skipped (already processed): {skipped}")
-    lines += [f"events written: {n_events}", f"dead letters: {dead}",
+    lines += [f"events written: {n_events}"]
+    coded = _coded_by_type(output, run_date) if n_events else {}
+    if coded:
+        lines.append(f"coded events: {sum(coded.values())} ("
+                     + ", ".join(f"{t} {n}" for t, n in coded.items()) + ")")
+    lines += [f"dead letters: {dead}",
               "output: " + ", ".join(table_dir(output, t, run_date)
                                     for t in ("events", "articles", "dead_letters"))]
     if events:
@@ -138,6 +156,18 @@ def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int]
             lines.append(fmt([e["who"], ("not " if e["negated"] else "") + e["action"],
                               e["target"], e["date"], e["date_precision"]]))
     return "\n".join(lines)
+
+
+def _coded_by_type(output: str, run_date=None) -> dict:
+    """Coded events per PLOVER type, most first: two small columns, counted by Arrow."""
+    import pyarrow.compute as pc
+
+    from pipeline.write import read_table
+
+    table = read_table(output, "events", run_date, columns=["coded", "event_type"])
+    types = table.filter(pc.equal(table["coded"], True))["event_type"]
+    counts = pc.value_counts(types).to_pylist()
+    return {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: (-c["counts"], c["values"]))}
 
 
 def _quiet_imports() -> None:

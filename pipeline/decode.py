@@ -18,11 +18,12 @@ who/target/object drop one leading preposition ("from North Korea" -> "North
 Korea"): an analyst wants the party, and ``roles`` keeps every span as tagged.
 A predicate with no argument is not an event.
 
-When the tagger ran with a ``context_layer`` (the event typer is on), each row
-also gets the private ``_type_vec``: the mean of the words of who, action,
-target and object in the tagger's encoder at that layer, which ``classify``
-types the event by (and, for a negated event, ``_type_vec_complement``: who,
-target and object without the predicate). ``classify`` removes both.
+Each row gets its ``factuality`` (``pipeline.factuality``: asserted, negated,
+hypothetical, future or denied, from the frame's NEG/MOD arguments and its
+governing frame). When the tagger ran with a ``context_layer`` (the event head
+is on), each row also gets the private ``_head_features``: the in-context
+vectors of its predicate, who, target/object and sentence at that layer
+(``event_head.frame_features``), which ``classify`` reads and removes.
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.actors import mentions_from_frames
-from pipeline.event_types import COMPLEMENT_KEY, VECTOR_KEY, context_vector
+from pipeline.event_head import FEATURES_KEY, frame_features
+from pipeline.factuality import factualities
 from pipeline.records import ArticleDoc, Sentence
 
 _LOG = logging.getLogger(__name__)
@@ -113,7 +115,13 @@ def _pick(args, *, function: Optional[str] = None, label: Optional[str] = None):
 def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
     """Event rows (without resolved dates) for one sentence's frames."""
     rows: List[Dict] = []
-    for fr in frames.frames:
+    # every frame may govern another ("threatened [to deliver]"), argument-less ones too
+    lemmas = [lemmatize(sent.words[f.pred_idx], [sent.words[i] for i in f.v_words if i != f.pred_idx])
+              for f in frames.frames]
+    mods = [_modality(_span(sent, m.start, m.end)[0]) if m else None
+            for m in (_pick(f.arguments, label="ARGM-MOD") for f in frames.frames)]
+    facts = factualities(sent.words, frames.frames, lemmas, mods)
+    for fr, lemma, factuality in zip(frames.frames, lemmas, facts):
         if not fr.arguments:
             continue
         v = list(fr.v_words)
@@ -146,23 +154,23 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
         confidence = fr.score * (sum(a.score for a in args) / len(args))
         negated = any(a.label == "ARGM-NEG" for a in args)
         typing = {}
-        if frames.word_vectors is not None:  # in-context vectors for the event typer
-            parties = [*_party_words(sent, who), *_party_words(sent, target),
-                       *_party_words(sent, obj)]
-            typing[VECTOR_KEY] = context_vector(frames.word_vectors, parties + v)
-            if negated and (target is not None or obj is not None):
-                typing[COMPLEMENT_KEY] = context_vector(frames.word_vectors, parties)
+        if frames.word_vectors is not None:  # the event head's input (``classify``)
+            typing[FEATURES_KEY] = frame_features(
+                frames.word_vectors, v, _party_words(sent, who),
+                [*_party_words(sent, target), *_party_words(sent, obj)],
+                negated, modality, factuality)
         rows.append({
             "event_id": event_id(sent.article_id, sent.sentence_index, action_start),
             "article_id": sent.article_id,
             "sentence_index": sent.sentence_index,
             "sentence": sent.text,
             "action": action,
-            "action_lemma": lemmatize(sent.words[fr.pred_idx], particles),
+            "action_lemma": lemma,
             "action_start": action_start,
             "action_end": action_end,
             "negated": negated,
             "modality": modality,
+            "factuality": factuality,
             "who": who_t, "who_start": who_s, "who_end": who_e,
             "target": tgt_t, "target_start": tgt_s, "target_end": tgt_e,
             "object": obj_t, "object_start": obj_s, "object_end": obj_e,
@@ -175,6 +183,7 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
             "date": None, "date_precision": None, "date_source": "none",
             "confidence": float(confidence),
             "model": model_name,
+            "coded": False,  # ``classify`` decides (stays False when events are not classified)
             **typing,
         })
     return rows

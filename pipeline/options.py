@@ -88,8 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "threads share a process, as a local run on 2+ cores does; see "
                              "README, Performance)")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
-                        help="leave event_type/event_type_score null and skip the event typer "
-                             "(it reads its vectors from the tagger's own pass: about 4 %% of the run time)")
+                        help="skip the event head: is_event, event_score, event_type and "
+                             "event_type_score stay null and coded false (the head reads its "
+                             "features from the tagger's own pass and costs little)")
 
 
 def config_from(ns: argparse.Namespace) -> RunConfig:

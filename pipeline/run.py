@@ -23,7 +23,6 @@ from apache_beam.runners.runner import PipelineState
 from pipeline import accounting, manifest, publish
 from pipeline.classify import ClassifyEvents
 from pipeline.decode import DecodeEvents
-from pipeline.event_types import CONTEXT_LAYER
 from pipeline.infer import InferFrames, TaggerModelHandler
 from pipeline.model_process import stop_model_processes
 from pipeline.options import RunConfig
@@ -114,6 +113,19 @@ def local_runner(options: PipelineOptions):
         beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)))
 
 
+def head_layer(model_dir: Optional[str]) -> int:
+    """The encoder layer the model folder's event head reads (event_head.json)."""
+    from pipeline.event_head import EventHeadConfig, has_head
+    from pipeline.tagger import CHECKPOINT_DIR
+
+    folder = model_dir or CHECKPOINT_DIR
+    if not has_head(folder):
+        raise ValueError(f"model folder {folder} has no event head (event_head.safetensors): "
+                         "train one with python -m pipeline.event_head_train --model DIR, "
+                         "or run with --no-event-types")
+    return EventHeadConfig.load(folder).layer
+
+
 def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
           skip: FrozenSet = frozenset(),
           handler: Optional[TaggerModelHandler] = None) -> Dict[str, beam.PCollection]:
@@ -139,8 +151,8 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
             | "SegmentSentences" >> SegmentArticles()
             | "InferFrames" >> InferFrames(
                 cfg.model, device=cfg.device, num_threads=cfg.threads, handler=handler,
-                # the event typer reads its vectors from the tagger's own pass
-                context_layer=CONTEXT_LAYER if cfg.type_events else None,
+                # the event head reads its features from the tagger's own pass
+                context_layer=head_layer(cfg.model) if cfg.type_events else None,
                 own_process=bool(cfg.model_process),
                 # the worker threads that share the process share its tagger too
                 concurrent_calls=worker_threads(p.options))

@@ -157,15 +157,42 @@ SCHEMA = pa.schema(
         field("target_country", pa.string(),
               "ISO 3166-1 alpha-3 or IGO code of the target actor, as for "
               "`who_country`; null when unknown."),
+        field("is_event", pa.bool_(),
+              "True when the row is a countable event: a specific happening "
+              "or act, not a state (\"is\", \"need\"), a light verb (\"make\" "
+              "in \"make a decision\"), a nominal that names no happening "
+              "(\"possibility\", \"error\") or a reporting frame with no "
+              "political content (\"said\"); decided by the event head on the "
+              "tagger's own pass. Null when events were not classified."),
+        field("event_score", pa.float32(),
+              "Probability, from the event head, that the row is a countable "
+              "event (`is_event` is true at or above the threshold that travels "
+              "with the model, event_head.json); null when not classified."),
         field("event_type", pa.string(),
-              "PLOVER event type: AGREE, CONSULT, SUPPORT, CONCEDE, COOPERATE, "
-              "AID, RETREAT, REQUEST, ACCUSE, REJECT, THREATEN, PROTEST, "
-              "SANCTION, MOBILIZE, COERCE, ASSAULT, or OTHER for an event of "
-              "none of these types; null when not typed."),
+              "PLOVER event type of the predicate in context: AGREE, CONSULT, "
+              "SUPPORT, CONCEDE, COOPERATE, AID, RETREAT, REQUEST, ACCUSE, "
+              "REJECT, THREATEN, PROTEST, SANCTION, MOBILIZE, COERCE, ASSAULT, "
+              "or OTHER; given for every row (what the act would be), whether or "
+              "not it is an event or happened: filter with `coded`. Null when "
+              "not classified."),
         field("event_type_score", pa.float32(),
-              "Calibrated probability of `event_type`, in [0, 1] (softmax of "
-              "embedding similarities to the type descriptions, temperature "
-              "fitted on a labelled dev set); null when not typed."),
+              "Probability of `event_type`, in [0, 1]: the event head's type "
+              "distribution, temperature-scaled on the dev part of the gold "
+              "set so that it is calibrated; null when not classified."),
+        field("factuality", pa.string(),
+              "Did it happen, as the article tells it: \"asserted\" (told as "
+              "fact), \"negated\" (did not happen), \"hypothetical\" "
+              "(conditional, modal, asked for, alleged, possible), \"future\" "
+              "(will, plans to, threatens to) or \"denied\" (the object of a "
+              "denial that it happened). From the frame's negation and modal "
+              "and its governing frame.", nullable=False),
+        field("coded", pa.bool_(),
+              "True for the events an analyst counts: a countable event "
+              "(`is_event`) with a PLOVER type other than OTHER, a `who`, and "
+              "`factuality` asserted, or future for THREATEN, REQUEST, "
+              "SANCTION and AID (announced acts, coded as PLOVER codes them). "
+              "False otherwise, and when events were not classified.",
+              nullable=False),
     ],
     metadata={b"description": b"One row per event: a predicate with at least "
               b"one argument, its who/action/target/date and all its roles."},

@@ -203,37 +203,47 @@ def test_negated_from_north_korea():
     assert_schema_ok(rows)
 
 
-def test_in_context_vectors_for_the_event_typer():
-    """With word vectors from the tagger, a row carries the mean of its who,
-    action, target and object words (the leading "from" dropped, as in the
-    text), and a negated row also the same without the predicate."""
+def test_head_features_from_the_taggers_vectors():
+    """With word vectors from the tagger, a row carries the event head's input:
+    the mean vectors of its predicate, who, target+object (the leading "from"
+    dropped) and sentence, then its flags."""
     import numpy as np
 
-    from pipeline.classify import attach_types
-    from pipeline.event_types import COMPLEMENT_KEY, VECTOR_KEY
+    from pipeline.classify import attach_classes
+    from pipeline.event_head import FEATURES_KEY, MODAL_CLASSES
+    from pipeline.factuality import VALUES
 
     sent, fr = requested_frame()
     n = len(sent.words)
     one_hot = np.eye(n, dtype=np.float16)  # word k's vector is e_k: the mean names the words
     row = decode_sentence(sent, SentenceFrames((fr,), word_vectors=one_hot), MODEL)[0]
-    words = lambda v: [sent.words[k] for k in np.flatnonzero(v.astype(np.float32))]  # noqa: E731
-    assert words(row[VECTOR_KEY]) == ["Russia", "requested", "direct", "military",
-                                      "involvement", "North", "Korea"]
-    assert abs(float(np.linalg.norm(row[VECTOR_KEY].astype(np.float32))) - 1) < 1e-2
-    assert words(row[COMPLEMENT_KEY]) == ["Russia", "direct", "military", "involvement",
-                                          "North", "Korea"]
-    # the classify stage takes them out again: the rows fit the schema
+    f = row[FEATURES_KEY].astype(np.float32)
+    pred, who, tgt, whole, flags = f[:n], f[n:2 * n], f[2 * n:3 * n], f[3 * n:4 * n], f[4 * n:]
+    words = lambda v: [sent.words[k] for k in np.flatnonzero(v)]  # noqa: E731
+    assert words(pred) == ["requested"] and words(who) == ["Russia"]
+    assert words(tgt) == ["direct", "military", "involvement", "North", "Korea"]
+    assert np.allclose(whole, 1 / n, atol=1e-3)
+    assert row["factuality"] == "negated"
+    fact = flags[4 + len(MODAL_CLASSES):]
+    assert list(flags[:4]) == [1, 1, 1, 0] and VALUES[int(np.argmax(fact))] == "negated"
+    # the classify stage takes them out again and fills the columns: the rows fit the schema
     from apache_beam.ml.inference.base import PredictionResult
 
     doc = ArticleDoc(ArticleMeta("a2", "in/a2.txt", PUB, None), events=(row,))
-    typed = attach_types(PredictionResult(doc, [("REQUEST", 0.9)]))
-    assert VECTOR_KEY not in typed.events[0] and COMPLEMENT_KEY not in typed.events[0]
-    assert_schema_ok(list(typed.events))
-    failed = attach_types(PredictionResult(doc, ValueError("boom")))
-    assert VECTOR_KEY not in failed.events[0] and failed.dead[0].stage == "classify"
+    done = attach_classes(PredictionResult(doc, [(True, 0.9, "REQUEST", 0.8, None)]))
+    ev = done.events[0]
+    assert FEATURES_KEY not in ev and (ev["is_event"], ev["event_type"]) == (True, "REQUEST")
+    assert ev["coded"] is False  # negated: it did not happen
+    # where the head's factuality is used (event_head.json), it replaces the rules'
+    again = attach_classes(PredictionResult(doc, [(True, 0.9, "REQUEST", 0.8, "asserted")]))
+    assert again.events[0]["factuality"] == "asserted" and again.events[0]["coded"] is True
+    assert_schema_ok(list(done.events))
+    failed = attach_classes(PredictionResult(doc, ValueError("boom")))
+    assert FEATURES_KEY not in failed.events[0] and failed.dead[0].stage == "classify"
+    assert failed.events[0]["coded"] is False
     # without vectors (the tagger run without a context layer) no private keys
     plain = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
-    assert VECTOR_KEY not in plain and COMPLEMENT_KEY not in plain
+    assert FEATURES_KEY not in plain
 
 
 @pytest.mark.parametrize("text, verb, mod, expected, tense", [

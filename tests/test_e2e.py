@@ -194,3 +194,29 @@ def test_one_worker_with_the_tagger_in_it_writes_the_same_events(seed_run, tmp_p
     assert main(["--input", os.path.join(ROOT, "seeds", "*.txt"), "--output", str(tmp_path),
                  "--published", "2024-06-20", "--threads", "1", "--direct_num_workers=1"]) == 0
     assert read_table(str(tmp_path), "events").to_pylist() == events
+
+
+def test_seed_coded_events(seed_run):
+    """The events an analyst counts on the seed: the threats and the criticism,
+    not the negated request, and no state, copula or nominal that names no happening."""
+    events = seed_run[1]
+    coded = [(e["action"], e["event_type"]) for e in events if e["coded"]]
+    assert ("warned", "THREATEN") in coded
+    assert ("criticized", "ACCUSE") in coded
+    assert ("threatened", "THREATEN") in coded
+    requested = _event(events, "requested", who="Russia")
+    assert requested["factuality"] == "negated" and requested["coded"] is False
+    assert not [a for a, _ in coded if a.lower() in {"is", "be", "error", "mistake", "possibility"}]
+    # every coded row is an event with a type, an agent, and that happened (or was announced)
+    for e in events:
+        if e["coded"]:
+            assert e["is_event"] and e["event_type"] != "OTHER" and e["who"]
+            assert e["factuality"] in ("asserted", "future")
+    # the table still holds every frame: coded is a filter, not a cut
+    assert len(coded) < len(events) / 2
+    # the run summary counts the coded events by type
+    from pipeline.cli import summary
+
+    text = summary(str(seed_run[0]))
+    n_threats = sum(1 for _, t in coded if t == "THREATEN")
+    assert f"coded events: {len(coded)} (" in text and f"THREATEN {n_threats}" in text

@@ -1,4 +1,5 @@
-"""PLOVER event typing (pipeline.event_types): the tagger's bottom encoder layers,
+"""The similarity typer (pipeline.event_types), the baseline that bench.events_eval
+scores the event head against: the tagger's bottom encoder layers,
 events read in context."""
 import json
 import os
@@ -233,54 +234,3 @@ def test_embedding_from_two_threads_while_the_cache_is_cleared(typer):
 
 
 # ------------------------------------------------------------- the classify stage
-
-def _typed_doc(article_id, events):
-    from pipeline.records import ArticleDoc, ArticleMeta
-
-    meta = ArticleMeta(article_id, f"in/{article_id}.txt", None, None, text="")
-    return ArticleDoc(meta, events=tuple(events))
-
-
-class _FailsOnEmptyAction:
-    """The real typer, except that it raises for an event without an action
-    (module level, so Beam can pickle the handler that returns it)."""
-
-    def __init__(self, typer):
-        self._typer = typer
-
-    def type_events(self, events):
-        if any(not ev.get("action") for ev in events):
-            raise ValueError("no action")
-        return self._typer.type_events(events)
-
-
-def _handler(fails=False):
-    from pipeline.classify import EventTypeModelHandler
-
-    class Handler(EventTypeModelHandler):
-        def load_model(self):
-            typer = super().load_model()
-            return _FailsOnEmptyAction(typer) if fails else typer
-
-    return Handler(num_threads=1, min_batch_size=3, max_batch_size=3)
-
-
-def test_classify_stage_types_every_event_and_keeps_failures_untyped():
-    import apache_beam as beam
-    from apache_beam.testing import test_pipeline
-    from apache_beam.testing.util import assert_that, equal_to
-
-    from pipeline.classify import ClassifyEvents
-
-    warned = {"who": "He", "action": "warned", "action_lemma": "warn", "target": "South Korea"}
-    signed = {"who": "Russia", "action": "signed", "action_lemma": "sign",
-              "target": "a defense agreement"}
-    broken = {"who": "Russia", "action": "", "action_lemma": ""}
-    docs = [_typed_doc("a", [warned, signed]), _typed_doc("b", [broken]), _typed_doc("c", [])]
-    with test_pipeline.TestPipeline() as p:
-        out = p | beam.Create(docs) | ClassifyEvents(handler=_handler(fails=True))
-        assert_that(out | beam.Map(lambda d: (d.article_id, [e.get("event_type") for e in d.events],
-                                              [(x.stage, x.reason) for x in d.dead])),
-                    equal_to([("a", ["THREATEN", "AGREE"], []),
-                              ("b", [None], [("classify", "internal_error: ValueError: no action")]),
-                              ("c", [], [])]))

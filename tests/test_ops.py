@@ -352,7 +352,11 @@ def test_decode_errors_reach_the_tables_and_the_article_row(tmp_path, model_dir)
     out = tmp_path / "out"
     out.mkdir()
     cfg = RunConfig(inputs=[str(src / "*.txt")], output=str(out), model=model_dir, threads=1)
-    accounts = run(cfg, handler=BadFramesHandler(model_dir, num_threads=1))
+    # a handler given to run() is used as it is: it hands out the event head's vectors
+    from pipeline.run import head_layer
+
+    accounts = run(cfg, handler=BadFramesHandler(model_dir, num_threads=1,
+                                                 context_layer=head_layer(model_dir)))
     assert (accounts.articles, accounts.ok, accounts.dead_lettered) == (2, 1, 1)
     t = tables(out)
     rows = {a["article_id"]: a for a in t["articles"]}
@@ -399,7 +403,8 @@ def test_weights_that_fail_at_load_exit_1_and_publish_nothing(tmp_path, model_di
 
     bad_model = tmp_path / "model"
     bad_model.mkdir()
-    shutil.copy(os.path.join(model_dir, "tagger_config.json"), bad_model)
+    for name in ("tagger_config.json", "event_head.json", "event_head.safetensors"):
+        shutil.copy(os.path.join(model_dir, name), bad_model)
     save_file({"not.a.weight": np.zeros(3, dtype=np.float32)}, str(bad_model / "model.safetensors"))
     out = tmp_path / "out"
     assert cli("--input", SEEDS, "--output", out, model_dir=str(bad_model)) == 1
@@ -816,3 +821,17 @@ def test_windows_carry_each_words_vector_from_its_owning_window():
     # windows without vectors (the tagger run without a context layer) merge to None
     plain = predict_windowed(lambda ss: [SentenceFrames((), (), len(s)) for s in ss], words)
     assert plain.word_vectors is None
+
+
+def test_a_model_folder_without_event_head_is_one_line_and_exit_2(tmp_path, model_dir, capsys):
+    """--model DIR without event_head.*: the run would fail at classify; say so first,
+    and how to get one, unless the event head is switched off."""
+    bare = tmp_path / "model"
+    bare.mkdir()
+    for name in ("tagger_config.json", "model.safetensors"):
+        shutil.copy(os.path.join(model_dir, name), bare)
+    out = tmp_path / "out"
+    assert cli("--input", SEEDS, "--output", out, model_dir=str(bare)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "has no event head" in err[0] and "--no-event-types" in err[0]
+    assert cli("--input", SEEDS, "--output", out, "--no-event-types", model_dir=str(bare)) == 0

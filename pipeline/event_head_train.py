@@ -1,0 +1,338 @@
+"""Train the event head: ``python -m pipeline.event_head_train [--model DIR] [--layer N]``.
+
+Writes ``event_head.safetensors`` + ``event_head.json`` into the tagger folder
+(default: the packaged checkpoint), so the head travels with the encoder whose
+vectors it reads. Two sources of labels:
+
+* **Distant supervision** on every training predicate of the tagger's corpora
+  (UP English-EWT dev and the train-split prefix, MASC outside
+  ``written/newspaper``, the PropBank frame-file examples). Each carries a
+  PropBank roleset, which ``pipeline/tagger/plover_rolesets.tsv`` (a reviewed
+  table, see ``PLOVER_ROLESETS.md``) maps to a PLOVER type or OTHER and to an
+  event class (occurrence, or state / light / aspectual / reporting: not
+  countable). The frames are the tagger's own, read with the gold predicates,
+  and the features are the ones ``decode`` builds in the pipeline.
+* **The dev part of the coded-events gold set** (``tests/data/gold``, articles
+  whose ``bench.gold_corpus.split`` is dev), every row the pipeline writes for
+  them, weighted up (``--gold-weight``): the real distribution.
+
+Held out and never read: the gold set's test articles, the tagger's held-out
+corpora (UP test, MASC newspaper), PLOVER's and WikiEvents' records.
+
+The event threshold and the type temperature are chosen on out-of-fold
+predictions for the dev articles (two folds by article: a head trained on the
+distant data and the other fold scores this fold), so no dev row is scored by a
+head that saw it; the final head is then trained on all of it.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import sys
+import time
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from pipeline.event_head import (FEATURES_KEY, TYPES, EventHead, EventHeadConfig, build_network,
+                                 is_coded)
+from pipeline.factuality import VALUES as FACTS
+
+TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tagger", "plover_rolesets.tsv")
+
+
+def load_table(path: str = TABLE) -> Dict[str, Tuple[str, str]]:
+    """roleset -> (PLOVER type or OTHER, event class)."""
+    with open(path, encoding="utf-8") as f:
+        return {r["roleset"]: (r["plover"], r["event_class"])
+                for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)}
+
+
+def _sentence(words, idx: int):
+    from pipeline.records import Sentence
+
+    starts, ends, pos = [], [], 0
+    for w in words:
+        starts.append(pos)
+        ends.append(pos + len(w))
+        pos += len(w) + 1
+    return Sentence("train", idx, 0, pos - 1, " ".join(words), tuple(words), tuple(starts),
+                    tuple(ends))
+
+
+def distant_examples(data_dir: str, predictor, table, limit: int = 0, log=print):
+    """(features, event label, type label) for every training predicate with an argument."""
+    from pipeline.decode import decode_sentence
+    from pipeline.tagger.data import load_training
+
+    train, dev = load_training(data_dir, sources=("ewt", "ewt-train", "masc", "frames"))
+    exs = [e for e in train + dev if e.frames]
+    if limit:
+        exs = exs[:limit]
+    X, ev, ty = [], [], []
+    t0 = time.time()
+    for k in range(0, len(exs), 512):
+        chunk = exs[k:k + 512]
+        results = predictor.predict([e.words for e in chunk],
+                                    gold_predicates=[[f.pred_idx for f in e.frames] for e in chunk])
+        for n, (ex, res) in enumerate(zip(chunk, results)):
+            sent = _sentence(ex.words, k + n)
+            roleset = {f.pred_idx: f.roleset for f in ex.frames}
+            start_to_idx = {s: i for i, s in enumerate(sent.word_starts)}
+            for row in decode_sentence(sent, res, "train"):
+                i = start_to_idx.get(row["action_start"])
+                rs = roleset.get(i)
+                if rs is None or FEATURES_KEY not in row:
+                    continue
+                plover, cls = table.get(rs, ("OTHER", "occurrence"))
+                X.append(row[FEATURES_KEY])
+                ev.append(1.0 if cls == "occurrence" else 0.0)
+                ty.append(TYPES.index(plover) if plover in TYPES else TYPES.index("OTHER"))
+        log(f"distant: {min(k + 512, len(exs))}/{len(exs)} sentences, {len(X)} frames "
+            f"({time.time() - t0:.0f}s)")
+    return np.stack(X).astype(np.float32), np.array(ev, np.float32), np.array(ty, np.int64)
+
+
+def gold_examples(predictor, data_dir: str, work: str):
+    """(features, event, type, article ids, gold rows, pipeline rows) for the labelled
+    rows of the gold set's dev articles and of its training-only articles."""
+    from bench.gold_offline import decoded_rows, gold_texts, key, load_gold
+
+    gold = {key(r): r for r in load_gold("dev") + load_gold("train") if r["event"] is not None}
+    texts = gold_texts(data_dir, work)
+    ids = {k[0] for k in gold}
+    rows = [r for r in decoded_rows({a: t for a, t in texts.items() if a in ids}, predictor)
+            if key(r) in gold and FEATURES_KEY in r]
+    g = [gold[key(r)] for r in rows]
+    X = np.stack([r[FEATURES_KEY] for r in rows]).astype(np.float32)
+    return (X, np.array([float(x["event"]) for x in g], np.float32),
+            np.array([TYPES.index(x["type"]) for x in g], np.int64),
+            [r["article_id"] for r in rows], g, rows,
+            np.array([FACTS.index(x["factuality"]) for x in g], np.int64))
+
+
+def fit(config: EventHeadConfig, X, ev, ty, w, epochs: int = 12, seed: int = 0,
+        type_w=None, fa=None):
+    """A head trained on these examples (weighted cross-entropies, AdamW)."""
+    import torch
+
+    torch.manual_seed(seed)
+    net = build_network(config, seed)
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
+    Xt, et, tt, wt = (torch.from_numpy(a) for a in (X, ev, ty, w.astype(np.float32)))
+    twt = torch.from_numpy((type_w if type_w is not None else w).astype(np.float32))
+    # factuality labels exist for the gold rows only (-1 elsewhere)
+    ft = torch.from_numpy(fa if fa is not None else np.full(len(X), -1, np.int64))
+    rng = np.random.default_rng(seed)
+    bce = torch.nn.BCEWithLogitsLoss(reduction="none")
+    ce = torch.nn.CrossEntropyLoss(reduction="none")
+    for _ in range(epochs):
+        net.train()
+        for b in np.array_split(rng.permutation(len(X)), max(1, len(X) // 256)):
+            b = torch.from_numpy(b)
+            # each member learns on its own (the ensemble averages them afterwards)
+            loss = 0.0
+            is_ev = et[b]
+            for m in net.members:
+                e_logit, t_logit, f_logit = m(Xt[b])
+                loss = loss + (wt[b] * bce(e_logit, et[b])).sum() / wt[b].sum()
+                # the type is learned on events only: a state has no PLOVER type to learn
+                if is_ev.sum() > 0:
+                    loss = loss + (twt[b] * is_ev * ce(t_logit, tt[b])).sum() / (twt[b] * is_ev).sum()
+                known = ft[b] >= 0
+                if known.any():
+                    loss = loss + ce(f_logit[known], ft[b][known]).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return EventHead(config, net)
+
+
+def _fold(article_id: str) -> int:
+    return int(hashlib.sha1(article_id.encode()).hexdigest()[:8], 16) % 2
+
+
+def choose_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
+    best = None
+    for t in [0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0]:
+        z = logits / t
+        z = z - z.max(1, keepdims=True)
+        nll = -np.mean(z[np.arange(len(gold)), gold] - np.log(np.exp(z).sum(1)))
+        if best is None or nll < best[0]:
+            best = (nll, t)
+    return best[1]
+
+
+#: The operating point: the highest out-of-fold coded-event precision at a recall of
+#: at least this (analysts count what is coded: precision first, recall kept)
+MIN_RECALL = 0.70
+
+
+def choose_thresholds(p_event, p_type, gold_rows, pipe_rows) -> Tuple[float, float]:
+    """The p(event) threshold and the p(OTHER) threshold (OTHER only at or above
+    it, else the likeliest PLOVER type) with the best coded-event precision at a
+    recall of at least ``MIN_RECALL`` on these rows (the best F1 if none reaches it)."""
+    gold_coded = [is_coded(g["event"], g["type"], g["factuality"], r.get("who"))
+                  for g, r in zip(gold_rows, pipe_rows)]
+    points = []
+    for th in np.arange(0.2, 0.991, 0.025):
+        for other in np.arange(0.3, 0.96, 0.05):
+            cfg = EventHeadConfig(other_threshold=float(other))
+            pred = [is_coded(bool(p >= th), EventHead.decide_type(pt, cfg), r["factuality"],
+                             r.get("who")) for p, pt, r in zip(p_event, p_type, pipe_rows)]
+            tp = sum(a and b for a, b in zip(pred, gold_coded))
+            prec = tp / max(1, sum(pred))
+            rec = tp / max(1, sum(gold_coded))
+            f = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+            points.append((prec, rec, f, float(round(th, 3)), float(round(other, 2))))
+    ok = [p for p in points if p[1] >= MIN_RECALL]
+    best = max(ok, key=lambda p: (p[0], p[1])) if ok else max(points, key=lambda p: p[2])
+    return best[3], best[4]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=None, help="tagger folder (default: the packaged checkpoint)")
+    ap.add_argument("--data-dir", default="../shared/data")
+    ap.add_argument("--layer", type=int, default=4)
+    ap.add_argument("--gold-weight", type=float, default=16.0)
+    ap.add_argument("--other-weight", type=float, default=0.3,
+                    help="type-loss weight of distant examples labelled OTHER")
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--limit", type=int, default=0, help="distant sentences (smoke runs)")
+    ap.add_argument("--work", default="/tmp/newsevents-event-head", help="scratch folder")
+    ap.add_argument("--cache", action="store_true", help="reuse the features cached in --work")
+    ap.add_argument("--dump", help="write the out-of-fold dev predictions here (pickle)")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    from pipeline.tagger import CHECKPOINT_DIR
+    from pipeline.tagger.predictor import Predictor
+
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    folder = args.model or CHECKPOINT_DIR
+    os.makedirs(args.work, exist_ok=True)
+    cache = os.path.join(args.work, f"features_layer{args.layer}_{args.limit}.npz")
+    predictor = Predictor.from_folder(folder, context_layer=args.layer)
+    if args.cache and os.path.exists(cache):
+        z = np.load(cache)
+        Xd, ed, td = z["Xd"], z["ed"], z["td"]
+    else:
+        Xd, ed, td = distant_examples(args.data_dir, predictor, load_table(), args.limit)
+        np.savez(cache, Xd=Xd, ed=ed, td=td)
+    gcache = os.path.join(args.work, f"gold_layer{args.layer}.pkl")
+    if args.cache and os.path.exists(gcache):
+        import pickle
+
+        with open(gcache, "rb") as f:
+            Xg, eg, tg, arts, gold_rows, pipe_rows, fg = pickle.load(f)
+    else:
+        Xg, eg, tg, arts, gold_rows, pipe_rows, fg = gold_examples(
+            predictor, args.data_dir, os.path.join(args.work, "articles"))
+        import pickle
+
+        with open(gcache, "wb") as f:
+            pickle.dump((Xg, eg, tg, arts, gold_rows, pipe_rows, fg), f)
+    print(f"examples: {len(Xd)} distant ({int(ed.sum())} events), {len(Xg)} labelled gold rows "
+          f"({int(eg.sum())} events) of dev and training-only articles", flush=True)
+
+    from bench.gold_corpus import split
+
+    # out-of-fold scores on the dev articles only; training-only articles are in every fold
+    on_dev = np.array([split(a) == "dev" for a in arts])
+    config = EventHeadConfig(layer=args.layer, dim=predictor.model.encoder.config.hidden_size)
+    # distant labels are mostly OTHER (9 in 10 events): weigh those down in the type loss
+    type_w_distant = np.where(td == TYPES.index("OTHER"), args.other_weight, 1.0)
+    folds = np.array([_fold(a) for a in arts])
+    oof_e, oof_t = np.zeros(len(Xg)), np.zeros((len(Xg), len(TYPES)))
+    oof_f = np.zeros((len(Xg), len(FACTS)))
+    fd = np.full(len(Xd), -1, np.int64)
+    for k in (0, 1):
+        tr = (folds != k) | ~on_dev
+        X = np.concatenate([Xd, Xg[tr]])
+        w = np.concatenate([np.ones(len(Xd)), np.full(int(tr.sum()), args.gold_weight)])
+        tw = np.concatenate([type_w_distant, np.full(int(tr.sum()), args.gold_weight)])
+        head = fit(config, X, np.concatenate([ed, eg[tr]]), np.concatenate([td, tg[tr]]), w,
+                   args.epochs, type_w=tw, fa=np.concatenate([fd, fg[tr]]))
+        e_logit, t_logit, f_logit = head.logits(Xg[~tr])
+        oof_e[~tr], oof_t[~tr], oof_f[~tr] = 1 / (1 + np.exp(-e_logit)), t_logit, f_logit
+    # from here on: the dev rows' out-of-fold predictions
+    Xg_all, eg_all, tg_all, fg_all = Xg, eg, tg, fg
+    oof_e, oof_t, eg, tg = oof_e[on_dev], oof_t[on_dev], eg[on_dev], tg[on_dev]
+    oof_f, fg = oof_f[on_dev], fg[on_dev]
+    gold_rows = [g for g, d in zip(gold_rows, on_dev) if d]
+    pipe_rows = [r for r, d in zip(pipe_rows, on_dev) if d]
+    is_ev = eg > 0.5
+    # the head's factuality or the rules': whichever is right more often on the dev
+    # events out of fold
+    rules = np.array([FACTS.index(r["factuality"]) for r in pipe_rows])
+    pf = np.exp(oof_f - oof_f.max(1, keepdims=True))
+    pf /= pf.sum(1, keepdims=True)
+    rules_acc = float(np.mean(rules[is_ev] == fg[is_ev]))
+    head_acc = float(np.mean(pf[is_ev].argmax(1) == fg[is_ev]))
+    # the head's answer where it is at least this sure, else the rules' (1.01: rules only)
+    best_f = (rules_acc, 1.01)
+    for tau in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
+        mixed = np.where(pf.max(1) >= tau, pf.argmax(1), rules)
+        acc = float(np.mean(mixed[is_ev] == fg[is_ev]))
+        if acc > best_f[0] + 1e-9:
+            best_f = (acc, tau)
+    config.factuality_min_prob = best_f[1]
+    config.factuality_source = "head" if best_f[1] <= 1 else "rules"
+    mixed = np.where(pf.max(1) >= best_f[1], pf.argmax(1), rules)
+    pipe_rows = [dict(r, factuality=FACTS[int(k)]) for r, k in zip(pipe_rows, mixed)]
+    print(f"out-of-fold factuality accuracy on dev events: rules {rules_acc:.3f}, head "
+          f"{head_acc:.3f}, head where p >= {best_f[1]} else rules {best_f[0]:.3f}", flush=True)
+    config.temperature = choose_temperature(oof_t[is_ev], tg[is_ev])
+    z = oof_t / config.temperature
+    oof_p = np.exp(z - z.max(1, keepdims=True))
+    oof_p /= oof_p.sum(1, keepdims=True)
+    config.event_threshold, config.other_threshold = choose_thresholds(oof_e, oof_p, gold_rows,
+                                                                       pipe_rows)
+    oof_types = [EventHead.decide_type(p, config) for p in oof_p]
+    oof_acc = float(np.mean(oof_t[is_ev].argmax(1) == tg[is_ev]))
+    oof_ev_acc = float(np.mean((oof_e >= config.event_threshold) == is_ev))
+    oof_pred = [is_coded(bool(p >= config.event_threshold), t, r["factuality"], r.get("who"))
+                for p, t, r in zip(oof_e, oof_types, pipe_rows)]
+    oof_gold = [is_coded(g["event"], g["type"], g["factuality"], r.get("who"))
+                for g, r in zip(gold_rows, pipe_rows)]
+    tp = sum(a and b for a, b in zip(oof_pred, oof_gold))
+    oof_coded = (tp / max(1, sum(oof_pred)), tp / max(1, sum(oof_gold)))
+    print(f"out-of-fold on dev: type accuracy on events {oof_acc:.3f}, eventness accuracy "
+          f"{oof_ev_acc:.3f}, coded P/R {oof_coded[0]:.3f}/{oof_coded[1]:.3f}; temperature "
+          f"{config.temperature}, event threshold {config.event_threshold}", flush=True)
+
+    if args.dump:
+        import pickle
+
+        with open(args.dump, "wb") as f:
+            pickle.dump({"oof_e": oof_e, "oof_t": oof_t, "gold": gold_rows,
+                         "rows": [{k: v for k, v in r.items() if k != FEATURES_KEY}
+                                  for r in pipe_rows]}, f)
+    config.extra = {"distant_frames": int(len(Xd)), "gold_dev_rows": int(on_dev.sum()),
+                    "gold_training_only_rows": int((~on_dev).sum()),
+                    "gold_weight": args.gold_weight, "epochs": args.epochs,
+                    "oof_type_accuracy": round(oof_acc, 4),
+                    "oof_eventness_accuracy": round(oof_ev_acc, 4),
+                    "oof_coded_precision": round(oof_coded[0], 4),
+                    "oof_coded_recall": round(oof_coded[1], 4),
+                    "oof_factuality_accuracy": {"rules": round(rules_acc, 4),
+                                                "head": round(head_acc, 4),
+                                                "chosen": round(best_f[0], 4)},
+                    "table": "pipeline/tagger/plover_rolesets.tsv"}
+    head = fit(config, np.concatenate([Xd, Xg_all]), np.concatenate([ed, eg_all]),
+               np.concatenate([td, tg_all]),
+               np.concatenate([np.ones(len(Xd)), np.full(len(Xg_all), args.gold_weight)]),
+               args.epochs,
+               type_w=np.concatenate([type_w_distant, np.full(len(Xg_all), args.gold_weight)]),
+               fa=np.concatenate([fd, fg_all]))
+    head.save(folder)
+    print(f"event head written to {folder}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

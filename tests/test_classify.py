@@ -1,0 +1,66 @@
+"""The classify stage with the real event head on the tagger's real features:
+RunInference over batches of articles, failures kept as dead letters."""
+import apache_beam as beam
+import pytest
+from apache_beam.testing import test_pipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.event_head import FEATURES_KEY, EventHead, EventHeadConfig, has_head, is_coded
+
+
+@pytest.fixture(scope="module")
+def rows_of(model_dir):
+    from bench.gold_offline import decoded_rows
+    from pipeline.tagger.predictor import Predictor
+
+    pr = Predictor.from_folder(model_dir, context_layer=EventHeadConfig.load(model_dir).layer)
+    return lambda text, aid="a": decoded_rows({aid: text}, pr)
+
+
+def _doc(article_id, rows):
+    from pipeline.records import ArticleDoc, ArticleMeta
+
+    return ArticleDoc(ArticleMeta(article_id, f"in/{article_id}.txt", None, None),
+                      events=tuple(rows))
+
+
+def test_the_packaged_model_carries_its_head(model_dir):
+    assert has_head(model_dir)
+    head = EventHead.load(model_dir)
+    cfg = head.config
+    assert 0 < cfg.event_threshold < 1 and cfg.temperature > 0
+    assert cfg.types[-1] == "OTHER" and len(cfg.types) == 17
+
+
+def test_classify_stage_codes_events_and_keeps_failures_unclassified(rows_of, model_dir):
+    from pipeline.classify import ClassifyEvents, EventHeadModelHandler
+
+    good = rows_of("Putin warned South Korea on Thursday. Police arrested 40 protesters in "
+                   "Nairobi.")
+    broken = [dict(good[0], **{FEATURES_KEY: None})]
+    docs = [_doc("a", good), _doc("b", broken), _doc("c", [])]
+    handler = EventHeadModelHandler(model_dir, num_threads=1, min_batch_size=3, max_batch_size=3)
+    with test_pipeline.TestPipeline() as p:
+        out = p | beam.Create(docs) | ClassifyEvents(handler=handler)
+        assert_that(out | beam.Map(lambda d: (
+            d.article_id,
+            [(e["action"], e["event_type"], e["coded"]) for e in d.events if e.get("is_event")],
+            [(x.stage, x.reason.split(",")[0]) for x in d.dead],
+            [k for e in d.events for k in e if k == FEATURES_KEY])),
+            equal_to([("a", [("warned", "THREATEN", True), ("arrested", "COERCE", True)], [], []),
+                      ("b", [], [("classify", "internal_error: ValueError: 1 event(s) without "
+                                              "head features")], []),
+                      ("c", [], [], [])]))
+
+
+def test_coded_needs_an_event_a_type_an_agent_and_that_it_happened():
+    assert is_coded(True, "ASSAULT", "asserted", "Police")
+    assert not is_coded(False, "ASSAULT", "asserted", "Police")
+    assert not is_coded(True, "OTHER", "asserted", "Police")
+    assert not is_coded(True, "ASSAULT", "asserted", None)
+    assert not is_coded(True, "ASSAULT", "negated", "Police")
+    assert not is_coded(True, "ASSAULT", "hypothetical", "Police")
+    assert not is_coded(True, "ASSAULT", "future", "Police")
+    assert is_coded(True, "THREATEN", "future", "Russia")  # an announced act
+    assert is_coded(True, "SANCTION", "future", "The EU")
+    assert not is_coded(True, "AID", "denied", "Iran")

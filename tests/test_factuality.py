@@ -1,0 +1,67 @@
+"""Factuality from the tagger's own frames (pipeline.factuality), on real sentences
+run through the real tagger and decode."""
+import pytest
+
+from pipeline.factuality import factualities
+
+
+@pytest.fixture(scope="module")
+def rows_of(predictor):
+    from bench.gold_offline import decoded_rows
+
+    def run(text):
+        rows = decoded_rows({"t": text}, predictor)
+        return {r["action"]: r["factuality"] for r in rows}
+
+    return run
+
+
+@pytest.mark.parametrize("text, action, expected", [
+    ("Putin warned South Korea on Thursday.", "warned", "asserted"),
+    ("Russia had not requested direct military involvement from North Korea.", "requested",
+     "negated"),
+    ("Iran denied sending missiles to the rebels.", "sending", "denied"),
+    ("Iran denied sending missiles to the rebels.", "denied", "asserted"),
+    ("Mr. Putin threatened to deliver weapons to third countries.", "deliver", "future"),
+    ("Mr. Putin threatened to deliver weapons to third countries.", "threatened", "asserted"),
+    ("The ministers will meet in Brussels next week.", "meet", "future"),
+    ("Seoul could send shells to Kyiv.", "send", "hypothetical"),
+    ("The UN called for an immediate ceasefire in Gaza.", "ceasefire", "hypothetical"),
+    ("Putin did not rule out the possibility of sending weapons to North Korea.", "sending",
+     "hypothetical"),
+    ("The bloc would consider further steps if Moscow continued its strikes.", "continued",
+     "hypothetical"),
+    ("The guards refused to release the prisoners.", "release", "negated"),
+    ("Did the army fire on the protesters?", "fire", "hypothetical"),
+])
+def test_factuality_of_real_sentences(rows_of, text, action, expected):
+    got = rows_of(text)
+    assert got.get(action) == expected, got
+
+
+class _A:
+    def __init__(self, label, start, end):
+        self.label, self.start, self.end = label, start, end
+
+
+class _F:
+    def __init__(self, pred_idx, *args):
+        self.pred_idx, self.arguments = pred_idx, args
+
+
+def test_a_governor_that_did_not_happen_passes_it_on():
+    # "He did not ask them to leave": leave is governed by a negated ask
+    words = "He did not ask them to leave".split()
+    frames = [_F(3, _A("ARG0", 0, 0), _A("ARGM-NEG", 2, 2), _A("ARG2", 4, 4), _A("ARG1", 5, 6)),
+              _F(6, _A("ARG0", 4, 4))]
+    assert factualities(words, frames, ["do", "ask", "leave"][1:], [None, None]) == [
+        "negated", "hypothetical"]
+
+
+def test_adjuncts_do_not_pass_the_governors_class():
+    # "They threatened to strike in response to the attack": the attack happened
+    words = "They threatened to strike in response to the attack".split()
+    frames = [_F(1, _A("ARG0", 0, 0), _A("ARG1", 2, 3), _A("ARGM-OTHER", 4, 8)),
+              _F(3, _A("ARG0", 0, 0)), _F(8, _A("ARGM-OTHER", 7, 7))]
+    assert factualities(words, frames, ["threaten", "strike", "attack"], [None] * 3) == [
+        "asserted", "future", "asserted"]
