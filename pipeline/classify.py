@@ -82,7 +82,12 @@ class EventHeadModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
                 raise ValueError(f"{len(missing)} event(s) without head features, e.g. {missing[0]}")
             return model.classify(np.stack([r[FEATURES_KEY] for r in rows])) if rows else []
 
-        per_doc = per_article(docs, lambda d: d.events, classify)
+        # one head call per article, never across articles: a matrix product's
+        # rounding depends on how many rows it holds, and an article's scores must
+        # not depend on which articles shared its batch (re-runs are byte-identical)
+        per_doc = []
+        for d in docs:
+            per_doc += per_article([d], lambda x: x.events, classify)
         release_free_memory()  # as in infer: give malloc's free pages back
         return [PredictionResult(example=d, inference=t, model_id="event-head")
                 for d, t in zip(docs, per_doc)]
