@@ -44,14 +44,12 @@ for _lemma in ("threaten", "promise", "pledge", "vow", "plan", "intend", "agree"
 for _lemma in ("ask", "request", "urge", "call", "call for", "call on", "demand", "appeal",
                "want", "wish", "hope", "fear", "need", "seek", "consider", "propose", "offer",
                "suggest", "recommend", "possibility", "possible", "likely", "unlikely",
-               "able", "ready", "willing", "authorize",
-               "authorization", "force", "compel", "pressure", "press", "encourage", "invite",
-               "accuse", "allege", "allegation", "claim", "suspect", "charge", "blame",
-               "risk", "threat", "warn", "aim", "chance", "option", "proposal",
-               "plan", "request", "demand", "call", "order", "condition", "depend",
-               "conditional", "imagine", "predict", "worry", "concern", "deadline",
-               "opportunity", "right", "rule out", "exclude", "question", "wonder",
-               "decline", "reluctant", "eager", "insist"):
+               "able", "ready", "willing", "authorize", "authorization", "force", "compel",
+               "pressure", "press", "encourage", "invite", "accuse", "allege", "allegation",
+               "claim", "suspect", "charge", "blame", "risk", "threat", "warn", "chance",
+               "option", "proposal", "order", "condition", "depend", "conditional", "imagine",
+               "predict", "worry", "concern", "deadline", "opportunity", "right", "question",
+               "wonder", "reluctant", "eager", "insist"):
     GOVERNORS.setdefault(_lemma, HYPOTHETICAL)
 for _lemma in ("refuse", "fail", "decline", "prevent", "avoid", "thwart", "foil", "block",
                "bar", "stop", "halt", "forbid", "prohibit", "ban", "veto", "rule out", "exclude",
@@ -72,7 +70,7 @@ COMPLEMENT_LABELS = {"ARG1", "ARG2", "ARG3", "ARG4", "ARGM-OTHER", "ARGM-TMP"}
 NUMBERED = {"ARG1", "ARG2", "ARG3", "ARG4"}
 
 
-def _governor(i: int, frames: Sequence, covers: Dict[int, list]) -> Optional[tuple]:
+def _governor(i: int, frames: Sequence) -> Optional[tuple]:
     """(governing frame index, its argument) whose span holds frame i's predicate:
     the one with the smallest such span."""
     best = None
@@ -88,7 +86,7 @@ def _governor(i: int, frames: Sequence, covers: Dict[int, list]) -> Optional[tup
     return best[:2] if best else None
 
 
-def _own(fr, words: Sequence[str], modality: Optional[str]) -> str:
+def _own(fr, modality: Optional[str]) -> str:
     """What the frame's own arguments say, before its governor is looked at."""
     labels = {a.label for a in fr.arguments}
     mod = (modality or "").lower()
@@ -108,8 +106,8 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
     """One factuality per frame (same order). ``lemmas``/``modalities``: per frame,
     the predicate's lemma and normalised ARGM-MOD word (as ``decode`` makes them)."""
     n = len(frames)
-    own = [_own(fr, words, m) for fr, m in zip(frames, modalities)]
-    gov = [_governor(i, frames, {}) for i in range(n)]
+    own = [_own(fr, m) for fr, m in zip(frames, modalities)]
+    gov = [_governor(i, frames) for i in range(n)]
     question = bool(words) and words[-1] == "?" or (len(words) > 1 and words[-2] == "?")
     out: List[Optional[str]] = [None] * n
 
