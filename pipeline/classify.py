@@ -38,6 +38,8 @@ from pipeline.records import ArticleDoc
 _LOG = logging.getLogger(__name__)
 
 STAGE = "classify"
+#: Decimals kept of the head's probabilities (see ``attach_classes``).
+SCORE_DECIMALS = 4
 #: Articles per RunInference batch (about 60 events each).
 MAX_BATCH_ARTICLES = 16
 
@@ -84,7 +86,7 @@ class EventHeadModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
 
         # one head call per article, never across articles: a matrix product's
         # rounding depends on how many rows it holds, and an article's scores must
-        # not depend on which articles shared its batch (re-runs are byte-identical)
+        # not depend on which articles shared its batch
         per_doc = []
         for d in docs:
             per_doc += per_article([d], lambda x: x.events, classify)
@@ -113,8 +115,12 @@ def attach_classes(result: PredictionResult) -> ArticleDoc:
         row = _without_features(row)
         if fact is not None:  # the head's factuality, where it beat the rules (event_head.json)
             row["factuality"] = fact
-        row["is_event"], row["event_score"] = is_event, float(p_event)
-        row["event_type"], row["event_type_score"] = etype, float(p_type)
+        # probabilities to 4 decimals: the tagger batches sentences of several
+        # articles into one forward pass, and the last float bits of its vectors
+        # (so of these scores) vary with the batch's shape; re-runs must write
+        # the same bytes whichever articles shared a batch
+        row["is_event"], row["event_score"] = is_event, round(float(p_event), SCORE_DECIMALS)
+        row["event_type"], row["event_type_score"] = etype, round(float(p_type), SCORE_DECIMALS)
         row["coded"] = is_coded(is_event, etype, row.get("factuality"), row.get("who"))
         events.append(row)
     return dataclasses.replace(doc, events=tuple(events))

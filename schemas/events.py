@@ -167,7 +167,8 @@ SCHEMA = pa.schema(
         field("event_score", pa.float32(),
               "Probability, from the event head, that the row is a countable "
               "event (`is_event` is true at or above the threshold that travels "
-              "with the model, event_head.json); null when not classified."),
+              "with the model, event_head.json), to 4 decimals; null when not "
+              "classified."),
         field("event_type", pa.string(),
               "PLOVER event type of the predicate in context: AGREE, CONSULT, "
               "SUPPORT, CONCEDE, COOPERATE, AID, RETREAT, REQUEST, ACCUSE, "
@@ -178,7 +179,8 @@ SCHEMA = pa.schema(
         field("event_type_score", pa.float32(),
               "Probability of `event_type`, in [0, 1]: the event head's type "
               "distribution, temperature-scaled on the dev part of the gold "
-              "set so that it is calibrated; null when not classified."),
+              "set so that it is calibrated, to 4 decimals; null when not "
+              "classified."),
         field("factuality", pa.string(),
               "Did it happen, as the article tells it: \"asserted\" (told as "
               "fact), \"negated\" (did not happen), \"hypothetical\" "
