@@ -64,3 +64,30 @@ def test_coded_needs_an_event_a_type_an_agent_and_that_it_happened():
     assert is_coded(True, "THREATEN", "future", "Russia")  # an announced act
     assert is_coded(True, "SANCTION", "future", "The EU")
     assert not is_coded(True, "AID", "denied", "Iran")
+
+
+def test_trainer_writes_a_head_that_loads_and_classifies(tmp_path, model_dir, shared_data):
+    """`make train-events` in miniature: 200 distant sentences plus the gold set's
+    dev and training-only rows; the head lands beside the tagger, with the
+    thresholds it chose out of fold on the dev articles."""
+    import json
+    import shutil
+
+    import numpy as np
+
+    from pipeline import event_head_train
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for name in ("tagger_config.json", "model.safetensors"):
+        shutil.copy(f"{model_dir}/{name}", folder)
+    assert event_head_train.main(["--model", str(folder), "--data-dir", shared_data,
+                                  "--limit", "200", "--epochs", "2",
+                                  "--work", str(tmp_path / "work")]) == 0
+    cfg = json.load(open(folder / "event_head.json"))
+    assert cfg["layer"] == 4 and cfg["factuality_source"] in ("head", "rules")
+    assert cfg["extra"]["gold_dev_rows"] > 1000 and cfg["extra"]["gold_training_only_rows"] > 2000
+    assert 0 <= cfg["extra"]["oof_coded_precision"] <= 1
+    head = EventHead.load(str(folder))
+    out = head.classify(np.zeros((2, head.config.n_features), np.float16))
+    assert len(out) == 2 and all(t in head.config.types for _, _, t, _, _ in out)
