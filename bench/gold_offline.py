@@ -15,8 +15,7 @@ import os
 from typing import Dict, List, Optional
 
 from bench.gold_corpus import GOLD_DIR, build, split
-
-KEY = ("article_id", "sentence_index", "action_start")
+from bench.gold_rows import KEY
 
 
 def load_gold(which: Optional[str] = None) -> List[dict]:

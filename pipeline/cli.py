@@ -47,7 +47,9 @@ def _check(cfg) -> Optional[str]:
             continue  # remote paths and globs are matched by Beam (no match = dead letter)
         if not os.path.exists(pattern):
             return f"input not found: {pattern}"
-    problem = _check_model(cfg.model) or (_check_head(cfg.model) if cfg.type_events else None)
+    from pipeline.event_head import missing_head
+
+    problem = _check_model(cfg.model) or (missing_head(cfg.model) if cfg.type_events else None)
     if problem:
         return problem
     if cfg.incremental and cfg.run_date is None:
@@ -67,17 +69,6 @@ def _check(cfg) -> Optional[str]:
             os.remove(probe)
         except OSError as e:
             return f"cannot write output folder {cfg.output}: {e.strerror or e}"
-    return None
-
-
-def _check_head(model: str) -> Optional[str]:
-    """With event classification on, the model folder carries an event head."""
-    from pipeline.event_head import has_head
-
-    if not has_head(model):
-        return (f"model folder {model} has no event head (event_head.safetensors and "
-                f"event_head.json): train one with python -m pipeline.event_head_train "
-                f"--model {model}, or run with --no-event-types")
     return None
 
 

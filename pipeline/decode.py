@@ -121,7 +121,7 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
     mods = [_modality(_span(sent, m.start, m.end)[0]) if m else None
             for m in (_pick(f.arguments, label="ARGM-MOD") for f in frames.frames)]
     facts = factualities(sent.words, frames.frames, lemmas, mods)
-    for fr, lemma, factuality in zip(frames.frames, lemmas, facts):
+    for fr, lemma, modality, factuality in zip(frames.frames, lemmas, mods, facts):
         if not fr.arguments:
             continue
         v = list(fr.v_words)
@@ -129,7 +129,6 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
         contiguous = v == list(range(v[0], v[-1] + 1))
         action = (sent.text[action_start - sent.start:action_end - sent.start] if contiguous
                   else " ".join(sent.words[i] for i in v))
-        particles = [sent.words[i] for i in v if i != fr.pred_idx]
         args = fr.arguments
         who = _pick(args, function="PAG") or _pick(args, label="ARG0")
         # of several GOL candidates the one nearest the predicate: recipients and
@@ -140,7 +139,6 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
         target, obj = (gol, ppt) if gol is not None else (ppt, None)
         loc = _pick(args, label="ARGM-LOC")
         tmp = [a for a in args if a.label == "ARGM-TMP"]
-        mod = _pick(args, label="ARGM-MOD")
         who_t, who_s, who_e = _party(sent, who)
         tgt_t, tgt_s, tgt_e = _party(sent, target)
         obj_t, obj_s, obj_e = _party(sent, obj)
@@ -150,7 +148,6 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Dict]:
             text, s, e = _span(sent, a.start, a.end)
             roles.append({"label": a.label, "function": a.function, "text": text,
                           "start": s, "end": e, "score": float(a.score)})
-        modality = _modality(_span(sent, mod.start, mod.end)[0]) if mod else None
         confidence = fr.score * (sum(a.score for a in args) / len(args))
         negated = any(a.label == "ARGM-NEG" for a in args)
         typing = {}

@@ -71,9 +71,24 @@ class EventHeadConfig:
             return cls(**json.load(f))
 
 
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of logits."""
+    z = np.exp(z - z.max(-1, keepdims=True))
+    return z / z.sum(-1, keepdims=True)
+
+
 def has_head(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, WEIGHTS_FILE)) and \
         os.path.isfile(os.path.join(folder, CONFIG_FILE))
+
+
+def missing_head(folder: str) -> Optional[str]:
+    """What to tell an operator whose model folder has no event head; None if it has one."""
+    if has_head(folder):
+        return None
+    return (f"model folder {folder} has no event head ({WEIGHTS_FILE} and {CONFIG_FILE}): "
+            f"train one with python -m pipeline.event_head_train --model {folder}, "
+            f"or run with --no-event-types")
 
 
 def _mean(vectors: np.ndarray, words: Sequence[int]) -> Tuple[np.ndarray, bool]:
@@ -182,14 +197,11 @@ class EventHead:
             e, t, f = self.net(torch.from_numpy(np.asarray(features, np.float32)))
         return e.numpy(), t.numpy(), f.numpy()
 
-    def predict(self, features: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """(p_event per row, calibrated type probabilities per row)."""
-        if len(features) == 0:
-            return np.zeros(0, np.float32), np.zeros((0, len(self.config.types)), np.float32)
-        e, t, _ = self.logits(features)
-        t = t / self.config.temperature
-        t = np.exp(t - t.max(1, keepdims=True))
-        return 1.0 / (1.0 + np.exp(-e)), t / t.sum(1, keepdims=True)
+    def predict(self, features: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(p_event, calibrated type probabilities, factuality probabilities) per row,
+        from one pass of the network."""
+        e, t, f = self.logits(features)
+        return 1.0 / (1.0 + np.exp(-e)), softmax(t / self.config.temperature), softmax(f)
 
     @staticmethod
     def decide_type(probs: np.ndarray, config: EventHeadConfig) -> str:
@@ -206,10 +218,7 @@ class EventHead:
         where the rules' value (already in the row) stands (``factuality_source``)."""
         if len(features) == 0:
             return []
-        pe, pt = self.predict(features)
-        _, _, f = self.logits(features)
-        pf = np.exp(f - f.max(1, keepdims=True))
-        pf /= pf.sum(1, keepdims=True)
+        pe, pt, pf = self.predict(features)
         out = []
         for p, probs, fp in zip(pe, pt, pf):
             t = self.decide_type(probs, self.config)

@@ -37,7 +37,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from pipeline.event_head import (FEATURES_KEY, TYPES, EventHead, EventHeadConfig, build_network,
-                                 is_coded)
+                                 is_coded, softmax)
 from pipeline.factuality import VALUES as FACTS
 
 TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tagger", "plover_rolesets.tsv")
@@ -170,10 +170,11 @@ def choose_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
 MIN_RECALL = 0.70
 
 
-def choose_thresholds(p_event, p_type, gold_rows, pipe_rows) -> Tuple[float, float]:
+def choose_thresholds(p_event, p_type, gold_rows, pipe_rows) -> Tuple[float, float, float, float]:
     """The p(event) threshold and the p(OTHER) threshold (OTHER only at or above
     it, else the likeliest PLOVER type) with the best coded-event precision at a
-    recall of at least ``MIN_RECALL`` on these rows (the best F1 if none reaches it)."""
+    recall of at least ``MIN_RECALL`` on these rows (the best F1 if none reaches it),
+    and that precision and recall."""
     gold_coded = [is_coded(g["event"], g["type"], g["factuality"], r.get("who"))
                   for g, r in zip(gold_rows, pipe_rows)]
     points = []
@@ -189,7 +190,7 @@ def choose_thresholds(p_event, p_type, gold_rows, pipe_rows) -> Tuple[float, flo
             points.append((prec, rec, f, float(round(th, 3)), float(round(other, 2))))
     ok = [p for p in points if p[1] >= MIN_RECALL]
     best = max(ok, key=lambda p: (p[0], p[1])) if ok else max(points, key=lambda p: p[2])
-    return best[3], best[4]
+    return best[3], best[4], best[0], best[1]
 
 
 def main(argv=None) -> int:
@@ -269,8 +270,7 @@ def main(argv=None) -> int:
     # the head's factuality or the rules': whichever is right more often on the dev
     # events out of fold
     rules = np.array([FACTS.index(r["factuality"]) for r in pipe_rows])
-    pf = np.exp(oof_f - oof_f.max(1, keepdims=True))
-    pf /= pf.sum(1, keepdims=True)
+    pf = softmax(oof_f)
     rules_acc = float(np.mean(rules[is_ev] == fg[is_ev]))
     head_acc = float(np.mean(pf[is_ev].argmax(1) == fg[is_ev]))
     # the head's answer where it is at least this sure, else the rules' (1.01: rules only)
@@ -287,20 +287,11 @@ def main(argv=None) -> int:
     print(f"out-of-fold factuality accuracy on dev events: rules {rules_acc:.3f}, head "
           f"{head_acc:.3f}, head where p >= {best_f[1]} else rules {best_f[0]:.3f}", flush=True)
     config.temperature = choose_temperature(oof_t[is_ev], tg[is_ev])
-    z = oof_t / config.temperature
-    oof_p = np.exp(z - z.max(1, keepdims=True))
-    oof_p /= oof_p.sum(1, keepdims=True)
-    config.event_threshold, config.other_threshold = choose_thresholds(oof_e, oof_p, gold_rows,
-                                                                       pipe_rows)
-    oof_types = [EventHead.decide_type(p, config) for p in oof_p]
+    oof_p = softmax(oof_t / config.temperature)
+    config.event_threshold, config.other_threshold, *oof_coded = choose_thresholds(
+        oof_e, oof_p, gold_rows, pipe_rows)
     oof_acc = float(np.mean(oof_t[is_ev].argmax(1) == tg[is_ev]))
     oof_ev_acc = float(np.mean((oof_e >= config.event_threshold) == is_ev))
-    oof_pred = [is_coded(bool(p >= config.event_threshold), t, r["factuality"], r.get("who"))
-                for p, t, r in zip(oof_e, oof_types, pipe_rows)]
-    oof_gold = [is_coded(g["event"], g["type"], g["factuality"], r.get("who"))
-                for g, r in zip(gold_rows, pipe_rows)]
-    tp = sum(a and b for a, b in zip(oof_pred, oof_gold))
-    oof_coded = (tp / max(1, sum(oof_pred)), tp / max(1, sum(oof_gold)))
     print(f"out-of-fold on dev: type accuracy on events {oof_acc:.3f}, eventness accuracy "
           f"{oof_ev_acc:.3f}, coded P/R {oof_coded[0]:.3f}/{oof_coded[1]:.3f}; temperature "
           f"{config.temperature}, event threshold {config.event_threshold}", flush=True)

@@ -115,14 +115,13 @@ def local_runner(options: PipelineOptions):
 
 def head_layer(model_dir: Optional[str]) -> int:
     """The encoder layer the model folder's event head reads (event_head.json)."""
-    from pipeline.event_head import EventHeadConfig, has_head
+    from pipeline.event_head import EventHeadConfig, missing_head
     from pipeline.tagger import CHECKPOINT_DIR
 
     folder = model_dir or CHECKPOINT_DIR
-    if not has_head(folder):
-        raise ValueError(f"model folder {folder} has no event head (event_head.safetensors): "
-                         "train one with python -m pipeline.event_head_train --model DIR, "
-                         "or run with --no-event-types")
+    problem = missing_head(folder)
+    if problem:
+        raise ValueError(problem)
     return EventHeadConfig.load(folder).layer
 
 
