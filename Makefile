@@ -59,7 +59,7 @@ bundle: setup
 # The event head (is it an event, which PLOVER type) on the packaged tagger's pass,
 # from distant labels and the gold set's dev and training-only articles (about 15 min).
 train-events: setup
-	$(PY) -m pipeline.event_head_train --data-dir $(DATA)
+	$(PY) -m pipeline.tagger.train_event_head --data-dir $(DATA)
 
 eval: setup
 	$(PY) -m pipeline.tagger.evaluate --data-dir $(DATA)

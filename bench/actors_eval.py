@@ -31,9 +31,9 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 from bench.actors_ewt_docs import load_docs  # noqa: E402
-from pipeline.actors import Mention, resolve_actors  # noqa: E402
-from pipeline.read import normalize_text  # noqa: E402
-from pipeline.segment import segment_text  # noqa: E402
+from pipeline.nlp.actors import Mention, resolve_actors  # noqa: E402
+from pipeline.stages.read import normalize_text  # noqa: E402
+from pipeline.stages.segment import segment_text  # noqa: E402
 
 GOLD = os.path.join(ROOT, "tests", "data", "gold", "actors.jsonl")
 SEED_NER = os.path.join(ROOT, "tests", "data", "gold", "seed_ner.jsonl")

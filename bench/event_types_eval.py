@@ -32,7 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from pipeline.event_types import (ALL_TYPES, CALIBRATION, CONTEXT_LAYER,  # noqa: E402
+from pipeline.nlp.events.similarity import (ALL_TYPES, CALIBRATION, CONTEXT_LAYER,  # noqa: E402
                                   EventTyper, attach_context_vectors)
 
 GOLD_DIR = os.path.join(ROOT, "tests", "data", "gold")
@@ -115,7 +115,7 @@ def head_accuracy(rows, model=None):
     sentence through the real tagger and decode, the row of the labelled action
     typed by the head. A labelled event with no such row counts as wrong."""
     from bench.gold_offline import decoded_rows
-    from pipeline.event_head import FEATURES_KEY, EventHead, EventHeadConfig
+    from pipeline.nlp.events.head import FEATURES_KEY, EventHead, EventHeadConfig
     from pipeline.tagger import CHECKPOINT_DIR
     from pipeline.tagger.predictor import Predictor
 

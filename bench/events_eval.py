@@ -17,7 +17,7 @@ the labelled row (article, sentence, predicate offset) and scores:
   (``event_head.is_coded`` of its labels and the row's ``who``).
 
 The baseline is the table before the event head: every row an event, typed by
-the old similarity typer (``pipeline.event_types``, layer and calibration as
+the old similarity typer (``pipeline.nlp.events.similarity``, layer and calibration as
 shipped), factuality from ARGM-NEG alone, coded = typed other than OTHER, not
 negated, with a who. A labelled row the pipeline no longer writes counts as
 missed; a row without a label counts as a non-event (both are printed).
@@ -40,7 +40,7 @@ if ROOT not in sys.path:
 
 from bench.gold_corpus import build, split as split_of  # noqa: E402
 from bench.gold_offline import key, load_gold  # noqa: E402
-from pipeline.event_head import PLOVER_TYPES, is_coded  # noqa: E402
+from pipeline.nlp.events.head import PLOVER_TYPES, is_coded  # noqa: E402
 
 
 def prf(tp: int, fp: int, fn: int):
@@ -97,7 +97,7 @@ def score(pairs) -> Dict:
 
 def run_pipeline(article_dir: str, out_dir: str, model: Optional[str]) -> List[dict]:
     from pipeline.cli import main as cli
-    from pipeline.write import read_table
+    from pipeline.stages.write import read_table
 
     args = ["--input", os.path.join(article_dir, "*.txt"), "--output", out_dir]
     if model:
@@ -110,7 +110,7 @@ def run_pipeline(article_dir: str, out_dir: str, model: Optional[str]) -> List[d
 def baseline_predictions(rows: List[dict]) -> List[dict]:
     """The table as it was before the event head: every row an event, typed by
     the similarity typer, negation the only factuality."""
-    from pipeline.event_types import EventTyper, attach_context_vectors
+    from pipeline.nlp.events.similarity import EventTyper, attach_context_vectors
 
     typer = EventTyper()
     typed = typer.type_events(attach_context_vectors(

@@ -32,11 +32,11 @@ def key(row: dict) -> tuple:
 
 
 def decoded_rows(texts: Dict[str, str], predictor, model_name: str = "gold") -> List[dict]:
-    from pipeline.decode import decode_article
-    from pipeline.infer import predict_all
+    from pipeline.stages.decode import decode_article
+    from pipeline.stages.infer import predict_all
     from pipeline.records import Article
-    from pipeline.resolve import resolve_article
-    from pipeline.segment import segment_article
+    from pipeline.stages.resolve import resolve_article
+    from pipeline.stages.segment import segment_article
 
     out: List[dict] = []
     for aid, text in sorted(texts.items()):

@@ -1,4 +1,4 @@
-"""What the flat-memory settings of ``pipeline.memory`` cost in speed, A/B in one process.
+"""What the flat-memory settings of ``pipeline.runtime.memory`` cost in speed, A/B in one process.
 
     python -m bench.kernels_ab [--corpus .bench-cache/corpus-v1-80] [--events OUT/events] [--rounds 3]
 
@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     if args.events:
         import pyarrow.dataset as ds
 
-        from pipeline.event_types import EventTyper, event_text
+        from pipeline.nlp.events.similarity import EventTyper, event_text
 
         rows = ds.dataset(args.events, format="parquet").to_table().slice(0, 4000).to_pylist()
         texts = list(dict.fromkeys(event_text(r) for r in rows))

@@ -33,7 +33,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def pipeline_batch_limits():
     """(articles per RunInference batch, sentences per forward pass) of the
     pipeline's infer step."""
-    from pipeline import infer
+    from pipeline.stages import infer
 
     return int(infer.MAX_BATCH_ARTICLES), int(infer.SENTENCE_BATCH_SIZE)
 
@@ -103,7 +103,7 @@ def main(argv=None) -> int:
     import torch
 
     from bench.corpus import segmented
-    from pipeline.memory import configure_worker
+    from pipeline.runtime.memory import configure_worker
     from pipeline.tagger.predictor import Predictor
 
     if args.threads:

@@ -6,10 +6,10 @@
 ``tagger``: ``Predictor.predict`` over the pipeline's forward passes of the
 corpus (``bench.measure.cut_batches``); ``typer``: ``EventTyper.type_events``
 over the events of a pipeline output, 16 articles per call. Both run after
-``pipeline.memory.configure_worker()`` as the pipeline's workers do, unless
+``pipeline.runtime.memory.configure_worker()`` as the pipeline's workers do, unless
 ``--onednn`` (PyTorch's default kernels, for comparison). Prints RSS and peak
 RSS (``VmRSS``/``VmHWM`` of /proc/self/status, MB) every ``--every`` calls.
-This is how the growth fixed in ``pipeline/memory.py`` was found and measured
+This is how the growth fixed in ``pipeline/runtime/memory.py`` was found and measured
 (BENCHMARKS.md).
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _calls(args):
                 for idx in cut_batches(records, per_batch, pass_size)]
     import pyarrow.dataset as ds
 
-    from pipeline.event_types import EventTyper
+    from pipeline.nlp.events.similarity import EventTyper
 
     by_article = {}
     for row in ds.dataset(args.events, format="parquet").to_table().to_pylist():
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     if (args.what == "tagger") != bool(args.corpus) or (args.what == "typer") != bool(args.events):
         ap.error("tagger needs --corpus, typer needs --events")
     if not args.onednn:
-        from pipeline.memory import configure_worker
+        from pipeline.runtime.memory import configure_worker
 
         configure_worker()
     calls = _calls(args)

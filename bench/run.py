@@ -6,7 +6,7 @@ machine and on the same sentences:
 * **bare**: the tagger's forward passes alone, in length-sorted batches of the
   pipeline's size, tokenization included (``bench.measure bare``);
 * **pipeline**: the full CLI (``python -m pipeline``), read to Parquet, on the
-  DirectRunner, in its default set-up for this machine (``pipeline.workers``:
+  DirectRunner, in its default set-up for this machine (``pipeline.runtime.workers``:
   on 2+ cores two worker threads and the tagger in a process of its own), at
   three corpus sizes (the two larger give the memory growth);
 * **naive**: ``Predictor.predict([sentence])`` one sentence at a time;
@@ -164,11 +164,11 @@ def cli_flags() -> str:
 def setup_label(beam_args: List[str] = (), threads: Optional[int] = None,
                 cores: Optional[int] = None) -> str:
     """The set-up a CLI run with these flags gets on this machine
-    (``pipeline.workers.local_setup``), e.g. "2 threads x 1, tagger process"."""
+    (``pipeline.runtime.workers.local_setup``), e.g. "2 threads x 1, tagger process"."""
     from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
 
-    from pipeline.options import RunConfig
-    from pipeline.workers import local_setup
+    from pipeline.config import RunConfig
+    from pipeline.runtime.workers import local_setup
 
     cfg, args = local_setup(RunConfig(inputs=[], output="", threads=threads), beam_args, cores)
     direct = PipelineOptions(args).view_as(DirectOptions)
@@ -298,13 +298,13 @@ PROFILE_STAGES = [
     ("event typing: model load + type prototypes", "EventTyper.__init__ ("),
     ("event typing: model load + type prototypes", "EventTyper._build_prototypes ("),
     ("event typing: similarities, new lemmas", "EventTyper."),
-    ("actors (gazetteer)", "(pipeline/gazetteer.py"),
-    ("actors (gazetteer)", "(pipeline/actors.py"),
-    ("read", "(pipeline/read.py"),
-    ("segment", "(pipeline/segment.py"),
-    ("decode events", "(pipeline/decode.py"),
-    ("resolve, rest (dates ...)", "(pipeline/resolve.py"),
-    ("write", "(pipeline/write.py"),
+    ("actors (gazetteer)", "(pipeline/nlp/gazetteer.py"),
+    ("actors (gazetteer)", "(pipeline/nlp/actors.py"),
+    ("read", "(pipeline/stages/read.py"),
+    ("segment", "(pipeline/stages/segment.py"),
+    ("decode events", "(pipeline/stages/decode.py"),
+    ("resolve, rest (dates ...)", "(pipeline/stages/resolve.py"),
+    ("write", "(pipeline/stages/write.py"),
     ("write", "parquetio.py"),
     ("Beam (runner, coders, batching)", "(apache_beam/"),
 ]
@@ -588,7 +588,7 @@ def main(argv=None) -> int:
             add(measure_pipeline(f"pipeline {FAST}, no event typing", folders[mid], model,
                                  runtime=FAST, cli_help=help_text, event_typing=False))
     if "workers" not in skip:
-        # the default is two worker threads (pipeline.workers) on 2+ cores: the
+        # the default is two worker threads (pipeline.runtime.workers) on 2+ cores: the
         # workers bar compares two worker processes with one worker
         add(measure_pipeline("pipeline 1 worker", folders[mid], model, cli_help=help_text,
                              beam_args=["--direct_num_workers=1"]))

@@ -19,7 +19,7 @@ import sys
 import time
 from typing import List, Optional
 
-from pipeline.options import add_arguments, config_from
+from pipeline.config import add_arguments, config_from
 
 PROG = "newsevents"
 GLOB_CHARS = set("*?[")
@@ -47,15 +47,15 @@ def _check(cfg) -> Optional[str]:
             continue  # remote paths and globs are matched by Beam (no match = dead letter)
         if not os.path.exists(pattern):
             return f"input not found: {pattern}"
-    from pipeline.event_head import missing_head
+    from pipeline.nlp.events.head import missing_head
 
     problem = _check_model(cfg.model) or (missing_head(cfg.model) if cfg.type_events else None)
     if problem:
         return problem
     if cfg.incremental and cfg.run_date is None:
         return "--incremental needs --run-date YYYY-MM-DD (the partition that gets the new rows)"
-    from pipeline.publish import layout_conflict
-    from pipeline.write import TABLES
+    from pipeline.ops.publish import layout_conflict
+    from pipeline.stages.write import TABLES
 
     conflict = layout_conflict(cfg.output, TABLES, cfg.run_date)
     if conflict:
@@ -117,7 +117,7 @@ def _failure(e: Exception) -> str:
 
 def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int] = None) -> str:
     """What the run wrote: the accounting line first, then a few events."""
-    from pipeline.write import count_rows, head_rows, read_table, table_dir
+    from pipeline.stages.write import count_rows, head_rows, read_table, table_dir
 
     # the articles table whole (one row per input), the others by their footers:
     # a summary must not load a night's events into memory
@@ -153,7 +153,7 @@ def _coded_by_type(output: str, run_date=None) -> dict:
     """Coded events per PLOVER type, most first: two small columns, counted by Arrow."""
     import pyarrow.compute as pc
 
-    from pipeline.write import read_table
+    from pipeline.stages.write import read_table
 
     table = read_table(output, "events", run_date, columns=["coded", "event_type"])
     types = table.filter(pc.equal(table["coded"], True))["event_type"]

@@ -20,19 +20,19 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
 
-from pipeline import accounting, manifest, publish
-from pipeline.classify import ClassifyEvents
-from pipeline.decode import DecodeEvents
-from pipeline.infer import InferFrames, TaggerModelHandler
-from pipeline.model_process import stop_model_processes
-from pipeline.options import RunConfig
-from pipeline.read import ReadArticles
-from pipeline.resolve import ResolveArticles
-from pipeline.rows import TableRows
-from pipeline.segment import SegmentArticles
+from pipeline.ops import accounting, manifest, publish
+from pipeline.stages.classify import ClassifyEvents
+from pipeline.stages.decode import DecodeEvents
+from pipeline.stages.infer import InferFrames, TaggerModelHandler
+from pipeline.runtime.model_process import stop_model_processes
+from pipeline.config import RunConfig
+from pipeline.stages.read import ReadArticles
+from pipeline.stages.resolve import ResolveArticles
+from pipeline.stages.rows import TableRows
+from pipeline.stages.segment import SegmentArticles
 from pipeline.tagger.model import CONFIG_FILE
-from pipeline.workers import is_local, local_setup, several_workers, worker_threads
-from pipeline.write import TABLES, WriteOutputs, read_table
+from pipeline.runtime.workers import is_local, local_setup, several_workers, worker_threads
+from pipeline.stages.write import TABLES, WriteOutputs, read_table
 
 
 def model_name(model_dir: str) -> str:
@@ -115,7 +115,7 @@ def local_runner(options: PipelineOptions):
 
 def head_layer(model_dir: Optional[str]) -> int:
     """The encoder layer the model folder's event head reads (event_head.json)."""
-    from pipeline.event_head import EventHeadConfig, missing_head
+    from pipeline.nlp.events.head import EventHeadConfig, missing_head
     from pipeline.tagger import CHECKPOINT_DIR
 
     folder = model_dir or CHECKPOINT_DIR

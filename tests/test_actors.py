@@ -1,13 +1,13 @@
-"""Actor resolution (pipeline.actors) and country/IGO codes (pipeline.gazetteer)."""
+"""Actor resolution (pipeline.nlp.actors) and country/IGO codes (pipeline.nlp.gazetteer)."""
 import json
 import os
 import re
 
 import pytest
 
-from pipeline.actors import Mention, mentions_from_frames, resolve_actors
-from pipeline.gazetteer import country_code, country_name, find_codes, head_phrase
-from pipeline.read import normalize_text
+from pipeline.nlp.actors import Mention, mentions_from_frames, resolve_actors
+from pipeline.nlp.gazetteer import country_code, country_name, find_codes, head_phrase
+from pipeline.stages.read import normalize_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = os.path.join(ROOT, "seeds", "000_5da39cb2ce26b979.txt")

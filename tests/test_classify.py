@@ -5,7 +5,7 @@ import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.event_head import FEATURES_KEY, EventHead, EventHeadConfig, has_head, is_coded
+from pipeline.nlp.events.head import FEATURES_KEY, EventHead, EventHeadConfig, has_head, is_coded
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_the_packaged_model_carries_its_head(model_dir):
 
 
 def test_classify_stage_codes_events_and_keeps_failures_unclassified(rows_of, model_dir):
-    from pipeline.classify import ClassifyEvents, EventHeadModelHandler
+    from pipeline.stages.classify import ClassifyEvents, EventHeadModelHandler
 
     good = rows_of("Putin warned South Korea on Thursday. Police arrested 40 protesters in "
                    "Nairobi.")
@@ -75,7 +75,7 @@ def test_trainer_writes_a_head_that_loads_and_classifies(tmp_path, model_dir, sh
 
     import numpy as np
 
-    from pipeline import event_head_train
+    from pipeline.tagger import train_event_head as event_head_train
 
     folder = tmp_path / "model"
     folder.mkdir()

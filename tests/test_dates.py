@@ -1,4 +1,4 @@
-"""Table tests for pipeline.dates.resolve_date.
+"""Table tests for pipeline.nlp.dates.resolve_date.
 
 Unless stated, publication is Thursday 2024-06-20.
 """
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from pipeline.dates import ResolvedDate, resolve_date
+from pipeline.nlp.dates import ResolvedDate, resolve_date
 
 PUB = datetime.date(2024, 6, 20)  # a Thursday
 D = datetime.date

@@ -1,4 +1,4 @@
-"""pipeline.decode: hand-built frames over real sentences with article offsets."""
+"""pipeline.stages.decode: hand-built frames over real sentences with article offsets."""
 import datetime as dt
 import re
 
@@ -7,11 +7,11 @@ import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.decode import DecodeEvents, decode_sentence, event_id, lemmatize
+from pipeline.stages.decode import DecodeEvents, decode_sentence, event_id, lemmatize
 from pipeline.records import ArticleDoc, ArticleMeta, Sentence
-from pipeline.resolve import resolve_event_date
+from pipeline.stages.resolve import resolve_event_date
 from pipeline.tagger.predictor import Argument, Entity, PredFrame, SentenceFrames
-from pipeline.write import rows_to_table
+from pipeline.stages.write import rows_to_table
 from schemas.events import SCHEMA as EVENTS_SCHEMA
 
 MODEL = "tagger@test"
@@ -209,9 +209,9 @@ def test_head_features_from_the_taggers_vectors():
     dropped) and sentence, then its flags."""
     import numpy as np
 
-    from pipeline.classify import attach_classes
-    from pipeline.event_head import FEATURES_KEY, MODAL_CLASSES
-    from pipeline.factuality import VALUES
+    from pipeline.stages.classify import attach_classes
+    from pipeline.nlp.events.head import FEATURES_KEY, MODAL_CLASSES
+    from pipeline.nlp.events.factuality import VALUES
 
     sent, fr = requested_frame()
     n = len(sent.words)

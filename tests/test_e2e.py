@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline.write import read_table
+from pipeline.stages.write import read_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = os.path.join(ROOT, "seeds", "000_5da39cb2ce26b979.txt")
@@ -146,7 +146,7 @@ def test_criticized_nato_is_an_accusation(seed_run):
 
 
 def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path):
-    """The local default on 2+ cores (pipeline.workers): two DirectRunner
+    """The local default on 2+ cores (pipeline.runtime.workers): two DirectRunner
     workers as threads of one process, sharing one event typer (RunInference's
     shared handle) and one tagger process that runs both threads' calls at
     once. The events must be those of a one-worker run with the tagger in the
@@ -186,7 +186,7 @@ def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path)
 
 def test_one_worker_with_the_tagger_in_it_writes_the_same_events(seed_run, tmp_path):
     """The seed run is the local default (two worker threads, the tagger in a
-    child process behind Beam's proxy, pipeline.model_process), which stops
+    child process behind Beam's proxy, pipeline.runtime.model_process), which stops
     its child when the run ends, not when this process exits. One worker with
     the tagger in it gives the same batches, hence the same rows."""
     out, events = seed_run

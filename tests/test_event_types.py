@@ -1,4 +1,4 @@
-"""The similarity typer (pipeline.event_types), the baseline that bench.events_eval
+"""The similarity typer (pipeline.nlp.events.similarity), the baseline that bench.events_eval
 scores the event head against: the tagger's bottom encoder layers,
 events read in context."""
 import json
@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from pipeline.event_types import (ALL_TYPES, COMPLEMENT_KEY, CONTEXT_LAYER, PLOVER_TYPES, TYPES,
+from pipeline.nlp.events.similarity import (ALL_TYPES, COMPLEMENT_KEY, CONTEXT_LAYER, PLOVER_TYPES, TYPES,
                                   VECTOR_KEY, EventTyper, attach_context_vectors,
                                   context_vector, event_text)
 

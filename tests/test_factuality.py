@@ -1,8 +1,8 @@
-"""Factuality from the tagger's own frames (pipeline.factuality), on real sentences
+"""Factuality from the tagger's own frames (pipeline.nlp.events.factuality), on real sentences
 run through the real tagger and decode."""
 import pytest
 
-from pipeline.factuality import factualities
+from pipeline.nlp.events.factuality import factualities
 
 
 @pytest.fixture(scope="module")

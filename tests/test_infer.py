@@ -1,4 +1,4 @@
-"""Tests for pipeline.infer: a real tagger model, real Beam pipelines, no mocks.
+"""Tests for pipeline.stages.infer: a real tagger model, real Beam pipelines, no mocks.
 
 The model is $NEWSEVENTS_TEST_MODEL, else the committed checkpoint (conftest).
 A tiny (2-layer) model is too weak for
@@ -18,7 +18,7 @@ from apache_beam.ml.inference.base import PredictionResult
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
-from pipeline.infer import MAX_BATCH_ARTICLES, STAGE, InferFrames, TaggerModelHandler
+from pipeline.stages.infer import MAX_BATCH_ARTICLES, STAGE, InferFrames, TaggerModelHandler
 from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter, Sentence
 
 # The model is loaded lazily (in the tests), so this still takes effect.
@@ -236,7 +236,7 @@ def test_batch_elements_kwargs(model_dir):
 
 
 def test_tagger_in_its_own_process_gives_the_same_frames_and_fails_loudly_when_gone(model_dir, handler, predictor):
-    from pipeline.model_process import stop_model_processes
+    from pipeline.runtime.model_process import stop_model_processes
 
     own = TaggerModelHandler(model_dir, num_threads=1, own_process=True)
     proxy = own.load_model()
@@ -264,7 +264,7 @@ def test_tagger_process_serves_two_worker_threads_at_once(model_dir, predictor):
     own, and each caller gets its own sentences' frames back."""
     import threading
 
-    from pipeline.model_process import stop_model_processes
+    from pipeline.runtime.model_process import stop_model_processes
 
     proxy = TaggerModelHandler(model_dir, num_threads=1, own_process=True,
                                concurrent_calls=2).load_model()

@@ -1,9 +1,9 @@
-"""pipeline.memory: the worker set-up that keeps memory flat over a long run."""
+"""pipeline.runtime.memory: the worker set-up that keeps memory flat over a long run."""
 import numpy as np
 import torch
 
-from pipeline.infer import TaggerModelHandler
-from pipeline.memory import configure_worker
+from pipeline.stages.infer import TaggerModelHandler
+from pipeline.runtime.memory import configure_worker
 
 
 def test_configure_worker_turns_onednn_off_and_keeps_results():
@@ -31,7 +31,7 @@ def test_the_tagger_handler_sets_up_its_worker(model_dir):
 
 _FRAGMENT_THEN_TRIM = r"""
 import sys
-from pipeline.memory import release_free_memory
+from pipeline.runtime.memory import release_free_memory
 
 def rss_mb():
     with open("/proc/self/status") as f:

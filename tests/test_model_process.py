@@ -1,9 +1,9 @@
-"""pipeline.model_process: an object built and called in a child process of its own."""
+"""pipeline.runtime.model_process: an object built and called in a child process of its own."""
 import os
 
 import pytest
 
-from pipeline.model_process import start_model_process
+from pipeline.runtime.model_process import start_model_process
 
 
 class Probe:
@@ -29,7 +29,7 @@ def _parent_of(pid):
 
 @pytest.fixture
 def probe():
-    from pipeline.model_process import stop_model_processes
+    from pipeline.runtime.model_process import stop_model_processes
 
     yield start_model_process(Probe, 7, "probe")
     stop_model_processes()
@@ -60,7 +60,7 @@ def test_each_start_is_a_process_of_its_own(probe):
 
 
 def test_stop_ends_every_child_and_waits_for_it():
-    from pipeline.model_process import stop_model_processes
+    from pipeline.runtime.model_process import stop_model_processes
 
     stop_model_processes()  # the module fixture's child too, if still running
     a, b = start_model_process(Probe, 0, "probe"), start_model_process(Probe, 0, "probe")

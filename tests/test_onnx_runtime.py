@@ -67,7 +67,7 @@ def _feats(predictor, sentences):
 
 
 def test_sessions_run_without_the_cpu_arena(int8_predictor):
-    # the arena grows to the largest pass seen and keeps it (pipeline.memory)
+    # the arena grows to the largest pass seen and keeps it (pipeline.runtime.memory)
     for part in (int8_predictor._onnx.encoder, int8_predictor._onnx.heads):
         assert part.session.get_session_options().enable_cpu_mem_arena is False
 
@@ -93,7 +93,7 @@ def test_fp32_encoder_matches_torch(torch_predictor, onnx_predictor):
 def test_encoder_with_the_typers_layer_matches_torch(torch_predictor, cache_dir):
     """The graph built with an extra output (the event typer's in-context layer)
     returns that layer as torch does, and the same last layer as the plain graph."""
-    from pipeline.event_types import CONTEXT_LAYER
+    from pipeline.nlp.events.similarity import CONTEXT_LAYER
 
     feats = _feats(torch_predictor, SENTENCES)
     args = (feats["input_ids"], feats["attention_mask"], feats["word_index"], feats["word_mask"])
@@ -113,7 +113,7 @@ def test_encoder_with_the_typers_layer_matches_torch(torch_predictor, cache_dir)
 
 
 def test_int8_predictor_hands_out_word_vectors(torch_predictor, cache_dir):
-    from pipeline.event_types import CONTEXT_LAYER
+    from pipeline.nlp.events.similarity import CONTEXT_LAYER
 
     ref = Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime="torch",
                     context_layer=CONTEXT_LAYER).predict(SENTENCES)

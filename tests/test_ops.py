@@ -55,19 +55,19 @@ from apache_beam.testing.util import assert_that, equal_to
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipeline import accounting, manifest
+from pipeline.ops import accounting, manifest
 from pipeline.cli import main
-from pipeline.decode import DecodeEvents, decode_sentence
-from pipeline.infer import TaggerModelHandler, predict_all
-from pipeline.options import DEFAULT_MAX_BYTES, RunConfig
-from pipeline.read import ReadArticles, ReadFileFn, parse_file
+from pipeline.stages.decode import DecodeEvents, decode_sentence
+from pipeline.stages.infer import TaggerModelHandler, predict_all
+from pipeline.config import DEFAULT_MAX_BYTES, RunConfig
+from pipeline.stages.read import ReadArticles, ReadFileFn, parse_file
 from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter, Sentence
-from pipeline.resolve import ResolveArticles
-from pipeline.rows import TableRows
+from pipeline.stages.resolve import ResolveArticles
+from pipeline.stages.rows import TableRows
 from pipeline.run import run, several_workers
-from pipeline.segment import segment_text
-from pipeline.windows import owners, predict_windowed, word_windows
-from pipeline.write import SORT_KEYS, read_partitioned, read_table, sort_rows
+from pipeline.stages.segment import segment_text
+from pipeline.nlp.windows import owners, predict_windowed, word_windows
+from pipeline.stages.write import SORT_KEYS, read_partitioned, read_table, sort_rows
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -664,7 +664,7 @@ def test_flags_as_airflow_writes_them():
     """BeamRunPythonPipelineOperator turns a list into repeated --key=value and
     True into a bare --key."""
     from pipeline.cli import build_parser
-    from pipeline.options import config_from
+    from pipeline.config import config_from
 
     ns, beam_args = build_parser().parse_known_args(
         ["--runner=DirectRunner", "--input=a/*.txt", "--input=b/*.jsonl", "--output=out",

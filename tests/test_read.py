@@ -1,4 +1,4 @@
-"""Tests for pipeline.read: real files on disk, no mocks."""
+"""Tests for pipeline.stages.read: real files on disk, no mocks."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from apache_beam.io.fileio import ReadableFile
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.read import (
+from pipeline.stages.read import (
     ReadArticles,
     ReadError,
     RepeatedIds,

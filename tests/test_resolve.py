@@ -1,4 +1,4 @@
-"""pipeline.resolve (event dates against the publication date) and pipeline.rows (article rows)."""
+"""pipeline.stages.resolve (event dates against the publication date) and pipeline.stages.rows (article rows)."""
 import dataclasses
 import datetime as dt
 
@@ -8,9 +8,9 @@ from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter
-from pipeline.resolve import ResolveArticles, resolve_event_date
-from pipeline.rows import TableRows, article_row, dead_article_row
-from pipeline.write import rows_to_table
+from pipeline.stages.resolve import ResolveArticles, resolve_event_date
+from pipeline.stages.rows import TableRows, article_row, dead_article_row
+from pipeline.stages.write import rows_to_table
 from schemas.articles import SCHEMA as ARTICLES_SCHEMA
 from schemas.events import SCHEMA as EVENTS_SCHEMA
 

@@ -1,4 +1,4 @@
-"""Tests for pipeline.segment: real text, no mocks."""
+"""Tests for pipeline.stages.segment: real text, no mocks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.records import Article, Sentence
-from pipeline.segment import MAX_WORDS, SegmentArticles, segment_text
+from pipeline.stages.segment import MAX_WORDS, SegmentArticles, segment_text
 
 SEED = Path(__file__).parent.parent / "seeds" / "000_5da39cb2ce26b979.txt"
 

@@ -1,9 +1,9 @@
-"""pipeline.workers: the set-up a run gets where the operator left it open."""
+"""pipeline.runtime.workers: the set-up a run gets where the operator left it open."""
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.options import RunConfig
-from pipeline.workers import local_setup, worker_threads
+from pipeline.config import RunConfig
+from pipeline.runtime.workers import local_setup, worker_threads
 
 CFG = RunConfig(inputs=["in/*.txt"], output="out")
 TWO_THREADS = ["--direct_num_workers=2", "--direct_running_mode=multi_threading"]

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing import test_pipeline
 
-from pipeline.write import (PART_FILE_RE, SORT_KEYS, WriteOutputs, WriteTable, read_table,
+from pipeline.stages.write import (PART_FILE_RE, SORT_KEYS, WriteOutputs, WriteTable, read_table,
                             rows_to_table, sort_rows)
 from schemas import ARTICLES, DEAD_LETTERS, EVENTS
 
@@ -254,7 +254,7 @@ def test_rows_to_table_and_sort_rows_without_beam():
 
 
 def test_count_rows_and_head_rows_read_only_what_they_need(tmp_path):
-    from pipeline.write import count_rows, head_rows
+    from pipeline.stages.write import count_rows, head_rows
 
     run_outputs(tmp_path, INPUT, num_shards=2)  # two files per table
     assert count_rows(str(tmp_path), "events") == len(EVENT_ROWS)

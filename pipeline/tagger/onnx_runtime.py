@@ -391,7 +391,7 @@ def _session(path: str, num_threads: Optional[int]):
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     # No CPU arena: it keeps every block it handed out and grows to fit the
     # largest pass seen so far; with a new shape on most passes memory crept
-    # up with the corpus (pipeline.memory has the measurements).
+    # up with the corpus (pipeline.runtime.memory has the measurements).
     so.enable_cpu_mem_arena = False
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 

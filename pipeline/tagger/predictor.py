@@ -179,7 +179,7 @@ class Predictor:
         (see ``onnx_runtime``). Default: ``$NEWSEVENTS_RUNTIME``, else torch.
         ``context_layer``: also return, per sentence, every word's vector after
         that encoder layer (``SentenceFrames.word_vectors``), taken from the
-        same forward pass: what ``pipeline.event_types`` types events with."""
+        same forward pass: what ``pipeline.nlp.events.similarity`` types events with."""
         from .onnx_runtime import check_runtime, default_runtime
 
         self.runtime = check_runtime(runtime) if runtime else default_runtime()

@@ -36,7 +36,7 @@ from typing import Iterable, List, Optional
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.write import PART_FILE_RE, part_files, table_dir
+from pipeline.stages.write import PART_FILE_RE, part_files, table_dir
 
 STAGING_PREFIX = ".staging-"
 STALE_STAGING_SECONDS = 24 * 3600

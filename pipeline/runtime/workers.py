@@ -33,7 +33,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
-from pipeline.options import RunConfig
+from pipeline.config import RunConfig
 
 #: Worker threads of a local run, by default, on a machine with at least as many cores.
 LOCAL_WORKER_THREADS = 2

@@ -243,7 +243,7 @@ def attach_context_vectors(rows: Sequence[dict], word_vectors) -> List[dict]:
     ``Predictor(context_layer=...)``'s ``SentenceFrames.word_vectors``). A part
     not found in its sentence is left out; a row without a sentence is left as
     it is (typed from its text)."""
-    from pipeline.segment import segment_text
+    from pipeline.stages.segment import segment_text
 
     out = [dict(r) for r in rows]
     todo = [r for r in out if r.get("sentence")]

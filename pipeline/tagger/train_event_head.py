@@ -1,4 +1,4 @@
-"""Train the event head: ``python -m pipeline.event_head_train [--model DIR] [--layer N]``.
+"""Train the event head: ``python -m pipeline.tagger.train_event_head [--model DIR] [--layer N]``.
 
 Writes ``event_head.safetensors`` + ``event_head.json`` into the tagger folder
 (default: the packaged checkpoint), so the head travels with the encoder whose
@@ -36,11 +36,11 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from pipeline.event_head import (FEATURES_KEY, TYPES, EventHead, EventHeadConfig, build_network,
+from pipeline.nlp.events.head import (FEATURES_KEY, TYPES, EventHead, EventHeadConfig, build_network,
                                  is_coded, softmax)
-from pipeline.factuality import VALUES as FACTS
+from pipeline.nlp.events.factuality import VALUES as FACTS
 
-TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tagger", "plover_rolesets.tsv")
+TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plover_rolesets.tsv")
 
 
 def load_table(path: str = TABLE) -> Dict[str, Tuple[str, str]]:
@@ -64,7 +64,7 @@ def _sentence(words, idx: int):
 
 def distant_examples(data_dir: str, predictor, table, limit: int = 0, log=print):
     """(features, event label, type label) for every training predicate with an argument."""
-    from pipeline.decode import decode_sentence
+    from pipeline.stages.decode import decode_sentence
     from pipeline.tagger.data import load_training
 
     train, dev = load_training(data_dir, sources=("ewt", "ewt-train", "masc", "frames"))

@@ -1,6 +1,6 @@
 """Classify stage: is each row a countable event, of which PLOVER type, and is it coded?
 
-``ClassifyEvents`` runs the event head (``pipeline.event_head``: a small
+``ClassifyEvents`` runs the event head (``pipeline.nlp.events.head``: a small
 network trained on the tagger's own pass, whose weights and settings live in
 the tagger's model folder) through Beam's ``RunInference`` with
 ``EventHeadModelHandler``::
@@ -30,9 +30,9 @@ from typing import Any, Dict, Iterable, Optional, Sequence
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
-from pipeline.event_head import FEATURES_KEY, is_coded
-from pipeline.infer import folder_on_worker, is_packaged_checkpoint, per_article
-from pipeline.memory import configure_worker, release_free_memory
+from pipeline.nlp.events.head import FEATURES_KEY, is_coded
+from pipeline.stages.infer import folder_on_worker, is_packaged_checkpoint, per_article
+from pipeline.runtime.memory import configure_worker, release_free_memory
 from pipeline.records import ArticleDoc
 
 _LOG = logging.getLogger(__name__)
@@ -65,9 +65,9 @@ class EventHeadModelHandler(ModelHandler[ArticleDoc, PredictionResult, Any]):
     def load_model(self):
         import torch
 
-        from pipeline.event_head import EventHead
+        from pipeline.nlp.events.head import EventHead
 
-        configure_worker()  # flat memory over a long run (pipeline.memory)
+        configure_worker()  # flat memory over a long run (pipeline.runtime.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return EventHead.load(folder_on_worker(self._model_dir, self._packaged))

@@ -18,7 +18,7 @@ who/target/object drop one leading preposition ("from North Korea" -> "North
 Korea"): an analyst wants the party, and ``roles`` keeps every span as tagged.
 A predicate with no argument is not an event.
 
-Each row gets its ``factuality`` (``pipeline.factuality``: asserted, negated,
+Each row gets its ``factuality`` (``pipeline.nlp.events.factuality``: asserted, negated,
 hypothetical, future or denied, from the frame's NEG/MOD arguments and its
 governing frame). When the tagger ran with a ``context_layer`` (the event head
 is on), each row also gets the private ``_head_features``: the in-context
@@ -35,9 +35,9 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from pipeline.actors import mentions_from_frames
-from pipeline.event_head import FEATURES_KEY, frame_features
-from pipeline.factuality import factualities
+from pipeline.nlp.actors import mentions_from_frames
+from pipeline.nlp.events.head import FEATURES_KEY, frame_features
+from pipeline.nlp.events.factuality import factualities
 from pipeline.records import ArticleDoc, Sentence
 
 _LOG = logging.getLogger(__name__)

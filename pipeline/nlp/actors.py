@@ -6,7 +6,7 @@ rows with four more columns:
 * ``who_resolved`` / ``target_resolved`` -- the fullest name of the entity the
   raw ``who`` / ``target`` span refers to (the raw spans are left as they are);
 * ``who_country`` / ``target_country`` -- ISO 3166-1 alpha-3 of that actor, or an
-  IGO code (NATO, EU, UN, ...), from :mod:`pipeline.gazetteer`.
+  IGO code (NATO, EU, UN, ...), from :mod:`pipeline.nlp.gazetteer`.
 
 Either is None when unknown. Nothing here is a list of names: the entities are
 the article's own named-entity mentions (the tagger's NER head, PER/ORG/LOC),
@@ -82,7 +82,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from pipeline import gazetteer as gz
+from pipeline.nlp import gazetteer as gz
 
 __all__ = ["Mention", "resolve_actors", "mentions_from_frames"]
 

@@ -46,8 +46,8 @@ class RunConfig:
     run_date: Optional[dt.date] = None  # tables go to <table>/run_date=YYYY-MM-DD/
     incremental: bool = False  # skip articles already in <output>/_manifest.jsonl
     type_events: bool = True  # PLOVER event types (the classify stage, a second model)
-    # the tagger in a process of its own (pipeline.model_process); None: decided
-    # by the run's set-up (pipeline.workers.local_setup)
+    # the tagger in a process of its own (pipeline.runtime.model_process); None: decided
+    # by the run's set-up (pipeline.runtime.workers.local_setup)
     model_process: Optional[bool] = None
 
 

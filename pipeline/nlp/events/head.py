@@ -16,7 +16,7 @@ of articles. Two outputs:
 The weights (``event_head.safetensors``) and everything needed to use them
 (``event_head.json``: layer, feature layout, temperature, threshold, training
 provenance) live in the tagger's model folder: configuration travels with the
-weights. Trained by ``python -m pipeline.event_head_train``.
+weights. Trained by ``python -m pipeline.tagger.train_event_head``.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from pipeline.factuality import VALUES as FACTUALITY_VALUES
+from pipeline.nlp.events.factuality import VALUES as FACTUALITY_VALUES
 
 PLOVER_TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT",
                 "REQUEST", "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION",
@@ -87,7 +87,7 @@ def missing_head(folder: str) -> Optional[str]:
     if has_head(folder):
         return None
     return (f"model folder {folder} has no event head ({WEIGHTS_FILE} and {CONFIG_FILE}): "
-            f"train one with python -m pipeline.event_head_train --model {folder}, "
+            f"train one with python -m pipeline.tagger.train_event_head --model {folder}, "
             f"or run with --no-event-types")
 
 
@@ -99,7 +99,7 @@ def _mean(vectors: np.ndarray, words: Sequence[int]) -> Tuple[np.ndarray, bool]:
 
 
 def modal_class(modality: Optional[str]) -> str:
-    from pipeline.factuality import FUTURE_MODALS, HYPOTHETICAL_MODALS, REPORTED_FUTURE_MODALS
+    from pipeline.nlp.events.factuality import FUTURE_MODALS, HYPOTHETICAL_MODALS, REPORTED_FUTURE_MODALS
 
     m = (modality or "").lower()
     if m in FUTURE_MODALS or m in REPORTED_FUTURE_MODALS:

@@ -2,7 +2,7 @@
 
 One job: start a child process that builds one object (a model) and serves its
 methods to this process: the tagger process of a local run with worker threads
-(the default on 2+ cores, ``pipeline.workers``) or of ``--model-process``::
+(the default on 2+ cores, ``pipeline.runtime.workers``) or of ``--model-process``::
 
     tagger = start_model_process(TaggerInOwnProcess, handler, "tagger")
     frames = tagger.predict(sentences)   # runs in the child; arguments and result pickled

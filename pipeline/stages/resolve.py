@@ -25,8 +25,8 @@ from typing import Dict, Optional
 
 import apache_beam as beam
 
-from pipeline.actors import resolve_actors
-from pipeline.dates import resolve_date
+from pipeline.nlp.actors import resolve_actors
+from pipeline.nlp.dates import resolve_date
 from pipeline.records import ArticleDoc
 
 _LOG = logging.getLogger(__name__)

@@ -6,7 +6,7 @@
     docs = docs | InferFrames(CHECKPOINT_DIR)   # PCollection[ArticleDoc], frames filled
 
 Sentences longer than the tagger's window (256 sub-words) are tagged in
-overlapping word windows and merged back (``pipeline.windows``), so no word is
+overlapping word windows and merged back (``pipeline.nlp.windows``), so no word is
 left unlabelled silently.
 
 RunInference gives us, for free: one model load per worker process (through
@@ -14,7 +14,7 @@ its ``shared.Shared`` handle, or one per machine with
 ``share_across_processes=True``) and the RunInference metrics. With
 ``own_process=True`` (the local default with two worker threads, or
 ``--model-process``) that one load starts a child process that holds the model
-and runs its forward passes (``pipeline.model_process``), so that the
+and runs its forward passes (``pipeline.runtime.model_process``), so that the
 activations' heap is apart from the stage's rows and the worker's memory stays
 flat over a long run; the child runs the calls of the worker's threads side by
 side (``concurrent_calls``).
@@ -57,10 +57,10 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 import apache_beam as beam
 from apache_beam.ml.inference.base import ModelHandler, PredictionResult, RunInference
 
-from pipeline.memory import configure_worker, release_free_memory
-from pipeline.model_process import PROCESS_GONE, start_model_process
+from pipeline.runtime.memory import configure_worker, release_free_memory
+from pipeline.runtime.model_process import PROCESS_GONE, start_model_process
 from pipeline.records import ArticleDoc
-from pipeline.windows import MIN_WINDOW_WORDS, WINDOW_WORDS, predict_windowed
+from pipeline.nlp.windows import MIN_WINDOW_WORDS, WINDOW_WORDS, predict_windowed
 
 if TYPE_CHECKING:  # pragma: no cover
     from pipeline.tagger.predictor import Predictor
@@ -124,7 +124,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         process of its own, called through a proxy (``model_process``), so that
         its forward passes' memory is apart from the rest of the stage.
         ``concurrent_calls``: how many calls that process runs at once, one per
-        worker thread that shares it (``pipeline.workers.local_setup``)."""
+        worker thread that shares it (``pipeline.runtime.workers.local_setup``)."""
         super().__init__(
             min_batch_size=min_batch_size,
             max_batch_size=max_batch_size,
@@ -158,7 +158,7 @@ class TaggerModelHandler(ModelHandler[ArticleDoc, PredictionResult, "Predictor"]
         # No hub at run time, on remote workers too (the driver's environment
         # does not travel): the backbone loads from its installed package.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        configure_worker()  # flat memory over a long run (pipeline.memory)
+        configure_worker()  # flat memory over a long run (pipeline.runtime.memory)
         if self._num_threads:
             torch.set_num_threads(self._num_threads)
         return Predictor.from_folder(
