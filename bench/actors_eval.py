@@ -32,8 +32,9 @@ if ROOT not in sys.path:
 
 from bench.actors_ewt_docs import load_docs  # noqa: E402
 from pipeline.nlp.actors import Mention, resolve_actors  # noqa: E402
-from pipeline.stages.read import normalize_text  # noqa: E402
-from pipeline.stages.segment import segment_text  # noqa: E402
+from pipeline.records import Event  # noqa: E402
+from pipeline.inputs.decoding import normalize_text  # noqa: E402
+from pipeline.nlp.sentences import segment_text  # noqa: E402
 
 GOLD = os.path.join(ROOT, "tests", "data", "gold", "actors.jsonl")
 SEED_NER = os.path.join(ROOT, "tests", "data", "gold", "seed_ner.jsonl")
@@ -124,19 +125,20 @@ def evaluate(gold_path: str = GOLD) -> dict:
             s, e = locate(text, it["context"], it["mention"])
             si = _sent_index(sents, s)
             sent = next((x for x in sents if x.sentence_index == si), None)
-            row = {"event_id": it["id"], "sentence_index": si,
-                   "sentence": sent.text if sent else "", "action_start": s, "roles": [],
-                   "who": None, "who_start": None, "who_end": None,
-                   "target": None, "target_start": None, "target_end": None}
-            row[it["role"]] = text[s:e]
-            row[it["role"] + "_start"], row[it["role"] + "_end"] = s, e
-            rows.append(row)
+            role = it["role"]
+            rows.append(Event(
+                event_id=it["id"], article_id="a", sentence_index=si,
+                sentence=sent.text if sent else "", action="", action_lemma="",
+                action_start=s, action_end=s, negated=False, modality=None,
+                factuality="asserted", confidence=1.0, model="gold",
+                **{role: text[s:e], f"{role}_start": s, f"{role}_end": e}))
         out = resolve_actors(text, rows, mentions)
         per_words = {w.casefold() for m in mentions if m.label == "PER" for w in m.text.split()}
         for it, row in zip(its, out):
             gold_names = it["gold_resolved"] or []
             it = dict(it, person=any(g.split()[-1].casefold() in per_words for g in gold_names))
-            got_r, got_c = row[it["role"] + "_resolved"], row[it["role"] + "_country"]
+            got_r = getattr(row, it["role"] + "_resolved")
+            got_c = getattr(row, it["role"] + "_country")
             gold_r = it["gold_resolved"]
             ok_r = (got_r is None) if gold_r is None else (norm(got_r) in {norm(g) for g in gold_r})
             ok_c = got_c == it["gold_country"]

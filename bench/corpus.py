@@ -50,7 +50,7 @@ def _ewt_sentences(data_dir: str) -> List[str]:
 
 
 def _seed_sentences(seed_dir: str) -> List[str]:
-    from pipeline.stages.segment import segment_text
+    from pipeline.nlp.sentences import segment_text
 
     out = []
     for path in sorted(glob.glob(os.path.join(seed_dir, "*.txt"))):
@@ -107,7 +107,7 @@ def iter_articles(folder: str) -> Iterator[Dict]:
 def segmented(folder: str):
     """The corpus's sentences as the pipeline's segmenter makes them, in
     article order: a list of ``pipeline.records.Sentence``."""
-    from pipeline.stages.segment import segment_text
+    from pipeline.nlp.sentences import segment_text
 
     out = []
     for a in iter_articles(folder):

@@ -8,7 +8,7 @@ Every labelled event is typed the way the pipeline types it: its in-context
 vector comes from the tagger's forward pass over its sentence
 (``Predictor(context_layer=CONTEXT_LAYER, runtime=...)``), pooled over the
 words of its who/action/target/object as ``decode`` does
-(``event_types.attach_context_vectors``).
+(``bench.event_vectors.attach_context_vectors``).
 
 ``tests/data/gold/event_types_dev.jsonl`` (73 events) is the only data the fit
 sees: a grid over the weights of the three similarities (step 0.1 on the
@@ -32,8 +32,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from bench.event_vectors import attach_context_vectors  # noqa: E402
 from pipeline.nlp.events.similarity import (ALL_TYPES, CALIBRATION, CONTEXT_LAYER,  # noqa: E402
-                                  EventTyper, attach_context_vectors)
+                                  EventTyper)
 
 GOLD_DIR = os.path.join(ROOT, "tests", "data", "gold")
 
@@ -114,8 +115,8 @@ def head_accuracy(rows, model=None):
     """The event head (the pipeline's typer now) on these labelled events: each
     sentence through the real tagger and decode, the row of the labelled action
     typed by the head. A labelled event with no such row counts as wrong."""
-    from bench.gold_offline import decoded_rows
-    from pipeline.nlp.events.head import FEATURES_KEY, EventHead, EventHeadConfig
+    from bench.gold_offline import decoded_events
+    from pipeline.nlp.events.head import EventHead, EventHeadConfig
     from pipeline.tagger import CHECKPOINT_DIR
     from pipeline.tagger.predictor import Predictor
 
@@ -124,10 +125,10 @@ def head_accuracy(rows, model=None):
     pr = Predictor.from_folder(folder, context_layer=EventHeadConfig.load(folder).layer)
     ok = 0
     for i, r in enumerate(rows):
-        cands = [x for x in decoded_rows({f"e{i}": r["sentence"]}, pr)
-                 if x["action"] == r["action"] and FEATURES_KEY in x]
+        cands = [x for x in decoded_events({f"e{i}": r["sentence"]}, pr)
+                 if x.action == r["action"] and x.head_features is not None]
         if cands:
-            ok += head.classify(cands[0][FEATURES_KEY][None, :])[0][2] == r["type"]
+            ok += head.classify(cands[0].head_features[None, :])[0][2] == r["type"]
     return ok / len(rows)
 
 

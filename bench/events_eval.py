@@ -97,7 +97,7 @@ def score(pairs) -> Dict:
 
 def run_pipeline(article_dir: str, out_dir: str, model: Optional[str]) -> List[dict]:
     from pipeline.cli import main as cli
-    from pipeline.stages.write import read_table
+    from pipeline.ops.tables import read_table
 
     args = ["--input", os.path.join(article_dir, "*.txt"), "--output", out_dir]
     if model:
@@ -110,7 +110,8 @@ def run_pipeline(article_dir: str, out_dir: str, model: Optional[str]) -> List[d
 def baseline_predictions(rows: List[dict]) -> List[dict]:
     """The table as it was before the event head: every row an event, typed by
     the similarity typer, negation the only factuality."""
-    from pipeline.nlp.events.similarity import EventTyper, attach_context_vectors
+    from bench.event_vectors import attach_context_vectors
+    from pipeline.nlp.events.similarity import EventTyper
 
     typer = EventTyper()
     typed = typer.type_events(attach_context_vectors(

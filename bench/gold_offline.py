@@ -1,8 +1,8 @@
 """The pipeline's rows for the gold articles, without Beam: read -> segment -> infer -> decode -> resolve.
 
 The same functions the Beam stages call (``segment_article``, ``predict_all``,
-``decode_article``, ``resolve_article``), so a row here is the row the pipeline
-hands ``classify``, private keys (the event head's features) included.
+``decode_article``, ``resolve_article``), so an event here is the one the pipeline
+hands ``classify``, with the event head's features.
 Used to fit the event head on the gold set's dev part and to look at rows
 while labelling; ``bench.events_eval`` scores the real pipeline's output.
 """
@@ -31,20 +31,34 @@ def key(row: dict) -> tuple:
     return tuple(row[k] for k in KEY)
 
 
-def decoded_rows(texts: Dict[str, str], predictor, model_name: str = "gold") -> List[dict]:
+def decoded_events(texts: Dict[str, str], predictor, model_name: str = "gold") -> List:
+    """The ``Event`` records the pipeline hands ``classify`` for these articles
+    (``head_features`` included), in article and text order."""
     from pipeline.stages.decode import decode_article
-    from pipeline.stages.infer import predict_all
+    from pipeline.nlp.windows import predict_all
     from pipeline.records import Article
     from pipeline.stages.resolve import resolve_article
     from pipeline.stages.segment import segment_article
 
-    out: List[dict] = []
+    out: List = []
     for aid, text in sorted(texts.items()):
         doc = segment_article(Article(aid, "gold", text))
         frames = predict_all(predictor.predict, [s.words for s in doc.sentences])
         doc = decode_article(dataclasses.replace(doc, frames=tuple(frames)), model_name)
         out += list(resolve_article(doc).events)
     return out
+
+
+def event_row(event) -> dict:
+    """An ``Event`` as the pipeline writes it (the rows stage's ``event_row``)."""
+    from pipeline.stages.rows import event_row as row
+
+    return row(event)
+
+
+def decoded_rows(texts: Dict[str, str], predictor, model_name: str = "gold") -> List[dict]:
+    """``decoded_events`` as ``events`` rows (the columns the pipeline writes)."""
+    return [event_row(e) for e in decoded_events(texts, predictor, model_name)]
 
 
 def gold_texts(data_dir: str, out_dir: str) -> Dict[str, str]:

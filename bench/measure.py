@@ -33,7 +33,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def pipeline_batch_limits():
     """(articles per RunInference batch, sentences per forward pass) of the
     pipeline's infer step."""
-    from pipeline.stages import infer
+    from pipeline.runtime import handlers as infer
 
     return int(infer.MAX_BATCH_ARTICLES), int(infer.SENTENCE_BATCH_SIZE)
 

@@ -189,13 +189,7 @@ def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
     if not event_typing:
         cmd.append("--no-event-types")
     env = {}
-    if runtime != "torch":
-        if "--runtime" in cli_help:
-            cmd += ["--runtime", runtime]
-        else:  # the Predictor reads it as its default, in every worker
-            env["NEWSEVENTS_RUNTIME"] = runtime
-    else:
-        env["NEWSEVENTS_RUNTIME"] = "torch"
+    cmd += ["--runtime", runtime]
     if threads:
         cmd += ["--threads", str(threads)]
     cmd += list(beam_args)
@@ -247,7 +241,7 @@ def _model_key(model: str) -> str:
     try:
         import onnxruntime
 
-        from pipeline.tagger import onnx_runtime as O
+        from pipeline.tagger import onnx_export as O
 
         h.update(json.dumps([onnxruntime.__version__, O.RECIPE_VERSION, O.ENCODER_INT8_OPS,
                              O.HEADS_INT8_OPS]).encode())
@@ -271,7 +265,7 @@ def evaluate(model: str, runtime: str, data_dir: str, limit: int = 0) -> Dict:
     if limit:
         cmd += ["--limit", str(limit)]
     log(f"eval {runtime}: pipeline.tagger.evaluate --runtime {runtime}")
-    res = _check(run_measured(cmd, {"NEWSEVENTS_RUNTIME": runtime}), f"eval {runtime}")
+    res = _check(run_measured(cmd, {}), f"eval {runtime}")
     with open(path + ".tmp") as f:
         r = json.load(f)
     r.update(runtime=runtime, seconds=res["seconds"], limit=limit)
@@ -298,8 +292,8 @@ PROFILE_STAGES = [
     ("event typing: model load + type prototypes", "EventTyper.__init__ ("),
     ("event typing: model load + type prototypes", "EventTyper._build_prototypes ("),
     ("event typing: similarities, new lemmas", "EventTyper."),
-    ("actors (gazetteer)", "(pipeline/nlp/gazetteer.py"),
-    ("actors (gazetteer)", "(pipeline/nlp/actors.py"),
+    ("actors (gazetteer)", "(pipeline/nlp/gazetteer/"),
+    ("actors (gazetteer)", "(pipeline/nlp/actors/"),
     ("read", "(pipeline/stages/read.py"),
     ("segment", "(pipeline/stages/segment.py"),
     ("decode events", "(pipeline/stages/decode.py"),
@@ -326,9 +320,9 @@ def profile(folder: str, model: str, runtime: str = "torch") -> Optional[Dict]:
     cmd = [spy, "record", "--format", "raw", "--rate", "50", "--nonblocking", "--subprocesses",
            "-o", raw, "--",
            PY, "-m", "pipeline", "--input", os.path.join(folder, "*.jsonl"), "--output", out,
-           "--model", model]
+           "--model", model, "--runtime", runtime]
     log(f"profile: py-spy record ... pipeline ({runtime}, {C.stats(folder)['size']} articles)")
-    res = run_measured(cmd, {"NEWSEVENTS_RUNTIME": runtime})
+    res = run_measured(cmd, {})
     shutil.rmtree(out, ignore_errors=True)
     if res["rc"] != 0 or not os.path.isfile(raw):
         log(f"profile failed: {(res['stderr'] or '').strip()[-300:]}")

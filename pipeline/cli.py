@@ -117,7 +117,7 @@ def _failure(e: Exception) -> str:
 
 def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int] = None) -> str:
     """What the run wrote: the accounting line first, then a few events."""
-    from pipeline.stages.write import count_rows, head_rows, read_table, table_dir
+    from pipeline.ops.tables import count_rows, head_rows, read_table, table_dir
 
     # the articles table whole (one row per input), the others by their footers:
     # a summary must not load a night's events into memory
@@ -153,7 +153,7 @@ def _coded_by_type(output: str, run_date=None) -> dict:
     """Coded events per PLOVER type, most first: two small columns, counted by Arrow."""
     import pyarrow.compute as pc
 
-    from pipeline.stages.write import read_table
+    from pipeline.ops.tables import read_table
 
     table = read_table(output, "events", run_date, columns=["coded", "event_type"])
     types = table.filter(pc.equal(table["coded"], True))["event_type"]
@@ -185,8 +185,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bars in the log
-    if ns.runtime:  # read by the Predictor where the model loads (local workers inherit it)
-        os.environ["NEWSEVENTS_RUNTIME"] = ns.runtime
     from pipeline.run import run
 
     t0 = time.time()

@@ -45,7 +45,10 @@ class RunConfig:
     threads: Optional[int] = None
     run_date: Optional[dt.date] = None  # tables go to <table>/run_date=YYYY-MM-DD/
     incremental: bool = False  # skip articles already in <output>/_manifest.jsonl
-    type_events: bool = True  # PLOVER event types (the classify stage, a second model)
+    type_events: bool = True  # the event head (the classify stage)
+    # what runs the tagger's encoder and role heads: torch, onnx or onnx-int8;
+    # it reaches the workers inside the tagger's model handler, on any runner
+    runtime: str = "torch"
     # the tagger in a process of its own (pipeline.runtime.model_process); None: decided
     # by the run's set-up (pipeline.runtime.workers.local_setup)
     model_process: Optional[bool] = None
@@ -73,12 +76,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--incremental", action="store_true",
                         help="skip articles already processed into earlier run dates (same id and "
                              "content hash, kept in <output>/_manifest.jsonl); needs --run-date")
-    parser.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"],
+    parser.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default="torch",
                         help="what runs the tagger's encoder and role heads (the event typer reads its vectors "
                              "from that pass): torch (default), "
                              "ONNX Runtime fp32, or "
-                             "ONNX Runtime with int8 weights (see BENCHMARKS.md for speed and accuracy); "
-                             "sets NEWSEVENTS_RUNTIME for this process and the workers it starts")
+                             "ONNX Runtime with int8 weights (see BENCHMARKS.md for speed and accuracy)")
     parser.add_argument("--threads", type=positive_int, metavar="N",
                         help="torch threads per worker (default: the cores shared out between the "
                              "worker threads of a local run; torch's choice otherwise)")
@@ -100,4 +102,4 @@ def config_from(ns: argparse.Namespace) -> RunConfig:
                      published=ns.published, model=ns.model,
                      max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,
                      incremental=ns.incremental, type_events=ns.type_events,
-                     model_process=ns.model_process)
+                     model_process=ns.model_process, runtime=ns.runtime)

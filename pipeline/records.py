@@ -56,18 +56,85 @@ class Sentence:
 
 
 @dataclass(frozen=True)
-class ArticleMeta:
-    """What later stages need to know about an article besides its sentences."""
+class Mention:
+    """A named-entity mention (the tagger's NER head): ``text == article_text[start:end]``."""
 
+    text: str
+    start: int
+    end: int
+    label: str  # PER | ORG | LOC (GPE-like places are LOC in Universal NER)
+    sentence_index: int = 0
+
+
+@dataclass(frozen=True)
+class Role:
+    """One semantic-role argument of an event's frame (an element of ``roles``)."""
+
+    label: str  # ARG0, ARG1, ARGM-TMP, ...
+    function: Optional[str]  # PropBank function tag (PAG, PPT, GOL, ...)
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event on its way from ``decode`` to the rows stage.
+
+    ``decode`` creates it; ``resolve`` and ``classify`` fill their fields with
+    ``dataclasses.replace``; the rows stage turns it into an ``events`` row
+    (``schemas.events``: the columns and what they mean). The last three fields
+    are working state for later stages and are never written.
+    """
+
+    event_id: str
     article_id: str
-    source: str
-    published: Optional[dt.date]
-    title: Optional[str]
-    url: Optional[str] = None
-    n_sentences: int = 0
-    content_hash: str = ""
-    text: str = ""  # the article text: actor resolution reads quotes and speakers in it
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    sentence_index: int
+    sentence: str
+    action: str
+    action_lemma: str
+    action_start: int
+    action_end: int
+    negated: bool
+    modality: Optional[str]
+    factuality: str
+    confidence: float
+    model: str
+    who: Optional[str] = None
+    who_start: Optional[int] = None
+    who_end: Optional[int] = None
+    target: Optional[str] = None
+    target_start: Optional[int] = None
+    target_end: Optional[int] = None
+    object: Optional[str] = None
+    object_start: Optional[int] = None
+    object_end: Optional[int] = None
+    location: Optional[str] = None
+    location_start: Optional[int] = None
+    location_end: Optional[int] = None
+    roles: Tuple[Role, ...] = ()
+    date_text: Optional[str] = None
+    date: Optional[dt.date] = None
+    date_precision: Optional[str] = None
+    date_source: str = "none"
+    # resolve: actors
+    who_resolved: Optional[str] = None
+    who_country: Optional[str] = None
+    target_resolved: Optional[str] = None
+    target_country: Optional[str] = None
+    # classify: the event head (null when events are not classified)
+    is_event: Optional[bool] = None
+    event_score: Optional[float] = None
+    event_type: Optional[str] = None
+    event_type_score: Optional[float] = None
+    coded: bool = False
+    # working state, never written: every ARGM-TMP span in order (resolve takes
+    # the first that names a date), the tense dates resolve towards, and the
+    # event head's input (``nlp.events.head.frame_features``), dropped by classify
+    date_candidates: Tuple[str, ...] = ()
+    tense: str = "past"
+    head_features: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -87,19 +154,23 @@ class ArticleDoc:
     article's sentences again, so memory stays flat however large the corpus.
     """
 
-    meta: ArticleMeta
+    article: Article
     sentences: Tuple[Sentence, ...] = ()
     frames: Tuple[Any, ...] = ()  # tagger.predictor.SentenceFrames, one per sentence
-    events: Tuple[dict, ...] = ()  # event rows (schemas.EVENTS columns)
-    mentions: Tuple[Any, ...] = ()  # actors.Mention, article offsets
+    events: Tuple[Event, ...] = ()
+    mentions: Tuple[Mention, ...] = ()  # article offsets
     dead: Tuple[DeadLetter, ...] = ()
 
     @property
     def article_id(self) -> str:
-        return self.meta.article_id
+        return self.article.article_id
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sentences)
 
     def failed(self, stage: str, reason: str, excerpt: str = "") -> "ArticleDoc":
         """This doc with one more dead letter (of ``stage``)."""
-        letter = DeadLetter(source=self.meta.source, stage=stage, reason=reason,
-                            article_id=self.meta.article_id, excerpt=excerpt[:200])
+        letter = DeadLetter(source=self.article.source, stage=stage, reason=reason,
+                            article_id=self.article.article_id, excerpt=excerpt[:200])
         return replace(self, dead=self.dead + (letter,))

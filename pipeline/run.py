@@ -11,7 +11,6 @@ fails leaves the previous output untouched.
 """
 from __future__ import annotations
 
-import functools
 import json
 import os
 from typing import Dict, FrozenSet, Optional
@@ -23,7 +22,8 @@ from apache_beam.runners.runner import PipelineState
 from pipeline.ops import accounting, manifest, publish
 from pipeline.stages.classify import ClassifyEvents
 from pipeline.stages.decode import DecodeEvents
-from pipeline.stages.infer import InferFrames, TaggerModelHandler
+from pipeline.runtime.handlers import TaggerModelHandler
+from pipeline.stages.infer import InferFrames
 from pipeline.runtime.model_process import stop_model_processes
 from pipeline.config import RunConfig
 from pipeline.stages.read import ReadArticles
@@ -31,8 +31,10 @@ from pipeline.stages.resolve import ResolveArticles
 from pipeline.stages.rows import TableRows
 from pipeline.stages.segment import SegmentArticles
 from pipeline.tagger.model import CONFIG_FILE
-from pipeline.runtime.workers import is_local, local_setup, several_workers, worker_threads
-from pipeline.stages.write import TABLES, WriteOutputs, read_table
+from pipeline.runtime.local_runner import local_runner
+from pipeline.runtime.workers import local_setup, several_workers, worker_threads
+from pipeline.stages.write import TABLES, WriteOutputs
+from pipeline.ops.tables import read_table
 
 
 def model_name(model_dir: str) -> str:
@@ -42,75 +44,26 @@ def model_name(model_dir: str) -> str:
     return f"{cfg.get('name', 'tagger')}@{cfg.get('version', '0')}"
 
 
-#: The embedded SDK workers' time-based flush of their output streams, for
-#: local multi-threaded runs: in effect never (size-based flushes remain).
-#: See ``LocalFnApiRunner``.
-NO_TIMED_FLUSH_MS = 10 ** 9
+#: Runners that cannot run this pipeline, by class name (lower case), with why.
+#: Beam 2.77's DaskRunner loses, mixes and duplicates elements (docs/DASK.md,
+#: tests/test_dask_runner.py): a run on it is refused before it starts.
+UNSUPPORTED_RUNNERS = {
+    "daskrunner": "Beam's DaskRunner (2.77) drops what a DoFn emits in finish_bundle, "
+                  "mixes tagged outputs into the main output, runs only one sink and "
+                  "duplicates side-input elements (docs/DASK.md); use the DirectRunner, "
+                  "or the PortableRunner with Flink or Spark",
+}
 
 
-def _without_timed_flush(pipeline_proto) -> int:
-    """Set the embedded gRPC environments of ``pipeline_proto`` to flush their
-    output streams by size only; return how many there were."""
-    from apache_beam.portability import python_urns
+def unsupported_runner(options: PipelineOptions) -> Optional[str]:
+    """Why the run's ``--runner`` cannot run this pipeline; None when it can."""
+    from apache_beam.options.pipeline_options import StandardOptions
 
-    changed = 0
-    for env in pipeline_proto.components.environments.values():
-        if env.urn == python_urns.EMBEDDED_PYTHON_GRPC:
-            config = json.loads(env.payload or b"{}")
-            config["data_buffer_time_limit_ms"] = NO_TIMED_FLUSH_MS
-            env.payload = json.dumps(config).encode("utf-8")
-            changed += 1
-    return changed
-
-
-@functools.lru_cache(maxsize=None)
-def _fn_api_runner_class():
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
-
-    class LocalFnApiRunner(fn_runner.FnApiRunner):
-        """Beam's FnApiRunner, with one fix for ``multi_threading`` runs.
-
-        In that mode (Beam 2.77) each worker thread's output streams are also
-        flushed by a timer thread every second. That flush can cut an element
-        in two: an element whose encoding runs Python code (the pickle
-        fallback for a ``date`` or a dataclass) can lose the GIL between its
-        header and its value. The runner then deals the chunks of a
-        materialised PCollection out to the workers one by one
-        (``ListBuffer.partition``), and each half is decoded on its own: into
-        garbage, which in a 10,000-article run grew the process from 1.5 to
-        4.6 GB within 20 s at the stage after the model (BENCHMARKS.md).
-        Flushing by size only (``maybe_flush``, called between whole
-        elements) keeps every chunk whole; a batch pipeline loses nothing by
-        it."""
-
-        def run_via_runner_api(self, pipeline_proto, options):
-            _without_timed_flush(pipeline_proto)
-            return super().run_via_runner_api(pipeline_proto, options)
-
-    return LocalFnApiRunner
-
-
-def local_runner(options: PipelineOptions):
-    """The runner for a local run (no ``--runner``, or the DirectRunner): Beam's
-    FnApiRunner, set up as the DirectRunner sets it up, with the fix in
-    ``LocalFnApiRunner``; None for any other runner.
-
-    The DirectRunner first tries the Prism runner, a Go binary it downloads from
-    GitHub on first use: here (no network) the download fails and it falls back
-    to the FnApiRunner; on a machine that can reach GitHub the run would move to
-    an engine we neither test nor measure, and behind a firewall that drops
-    packets the download waits for its timeout. Naming the engine keeps every
-    local run on the one the tests and BENCHMARKS.md use, without network."""
-    if not is_local(options):
+    runner = options.view_as(StandardOptions).runner
+    if runner is None:
         return None
-    from apache_beam.portability.api import beam_provision_api_pb2
-    from apache_beam.runners.portability.fn_api_runner import fn_runner
-    from apache_beam.runners.portability.portable_runner import JobServiceHandle
-
-    # what DirectRunner hands the FnApiRunner: the options, for its workers
-    encoded = JobServiceHandle.encode_pipeline_options(options.get_all_options())
-    return _fn_api_runner_class()(provision_info=fn_runner.ExtendedProvisionInfo(
-        beam_provision_api_pb2.ProvisionInfo(pipeline_options=encoded)))
+    name = runner if isinstance(runner, str) else type(runner).__name__
+    return UNSUPPORTED_RUNNERS.get(name.rsplit(".", 1)[-1].lower())
 
 
 def head_layer(model_dir: Optional[str]) -> int:
@@ -152,7 +105,7 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
                 cfg.model, device=cfg.device, num_threads=cfg.threads, handler=handler,
                 # the event head reads its features from the tagger's own pass
                 context_layer=head_layer(cfg.model) if cfg.type_events else None,
-                own_process=bool(cfg.model_process),
+                own_process=bool(cfg.model_process), runtime=cfg.runtime,
                 # the worker threads that share the process share its tagger too
                 concurrent_calls=worker_threads(p.options))
             | "DecodeEvents" >> DecodeEvents(model_name(cfg.model))
@@ -173,6 +126,9 @@ def run(cfg: RunConfig, beam_args=None, *,
     if cfg.incremental and cfg.run_date is None:
         raise ValueError("incremental runs need a run_date (the partition of the new rows)")
     cfg, beam_args = local_setup(cfg, beam_args)  # workers, threads, tagger process
+    problem = unsupported_runner(PipelineOptions(beam_args))
+    if problem:
+        raise ValueError(f"unsupported runner: {problem}")
     entries = manifest.load(cfg.output) if cfg.incremental else []
     skip = manifest.skip_keys(entries, cfg.run_date) if cfg.incremental else frozenset()
     staging = publish.new_staging(cfg.output)

@@ -6,8 +6,9 @@ import re
 import pytest
 
 from pipeline.nlp.actors import Mention, mentions_from_frames, resolve_actors
+from pipeline.records import Event, Role
 from pipeline.nlp.gazetteer import country_code, country_name, find_codes, head_phrase
-from pipeline.stages.read import normalize_text
+from pipeline.inputs.decoding import normalize_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = os.path.join(ROOT, "seeds", "000_5da39cb2ce26b979.txt")
@@ -38,24 +39,24 @@ def ner_mentions(text, forms):
 
 
 def event(text, context, action, who=None, target=None, obj=None, negated=False, roles=()):
-    """An event row as ``decode`` makes it, offsets found inside ``context``."""
-    row = {"event_id": f"e-{context[:12]}-{action}", "article_id": "seed",
-           "sentence_index": text[:text.find(context)].count("\n"),
-           "sentence": context, "action": action, "action_lemma": action,
-           "negated": negated, "modality": None, "roles": []}
-    a = find(text, context, action)
-    row["action_start"], row["action_end"] = a
+    """An ``Event`` as ``decode`` makes it, offsets found inside ``context``."""
+    spans = {}
     for name, phrase in (("who", who), ("target", target), ("object", obj)):
         if phrase is None:
-            row[name] = row[f"{name}_start"] = row[f"{name}_end"] = None
+            spans.update({name: None, f"{name}_start": None, f"{name}_end": None})
         else:
             s, e = find(text, context, phrase)
-            row[name], row[f"{name}_start"], row[f"{name}_end"] = text[s:e], s, e
-    for label, phrase in roles:
-        s, e = find(text, context, phrase)
-        row["roles"].append({"label": label, "function": None, "text": text[s:e],
-                             "start": s, "end": e, "score": 0.9})
-    return row
+            spans.update({name: text[s:e], f"{name}_start": s, f"{name}_end": e})
+    a_start, a_end = find(text, context, action)
+    return Event(event_id=f"e-{context[:12]}-{action}", article_id="seed",
+                 sentence_index=text[:text.find(context)].count("\n"), sentence=context,
+                 action=action, action_lemma=action, action_start=a_start, action_end=a_end,
+                 negated=negated, modality=None, factuality="asserted", confidence=0.9,
+                 model="test",
+                 roles=tuple(Role(label, None, text[s:e], s, e, 0.9)
+                             for label, (s, e) in ((lb, find(text, context, ph))
+                                                   for lb, ph in roles)),
+                 **spans)
 
 
 # --------------------------------------------------------------------------- the seed
@@ -126,75 +127,77 @@ def seed():
 
 def test_seed_warned_event(seed):
     r = seed["out"]["warned"]
-    assert r["who"] == "He"  # the raw span is kept
-    assert r["who_resolved"] == "Vladimir Putin"
-    assert r["who_country"] == "RUS"
-    assert r["target_resolved"] == "South Korea"
-    assert r["target_country"] == "KOR"
+    assert r.who == "He"  # the raw span is kept
+    assert r.who_resolved == "Vladimir Putin"
+    assert r.who_country == "RUS"
+    assert r.target_resolved == "South Korea"
+    assert r.target_country == "KOR"
 
 
 def test_seed_announced_and_it(seed):
     r = seed["out"]["announced"]
-    assert (r["who_resolved"], r["who_country"]) == ("Seoul", "KOR")
+    assert (r.who_resolved, r.who_country) == ("Seoul", "KOR")
     r = seed["out"]["reconsider"]
-    assert r["who"] == "it"
-    assert (r["who_resolved"], r["who_country"]) == ("Seoul", "KOR")
+    assert r.who == "it"
+    assert (r.who_resolved, r.who_country) == ("Seoul", "KOR")
 
 
 def test_seed_criticized_targets_nato(seed):
     r = seed["out"]["criticized"]
-    assert r["who"] == "The Russian president"
-    assert (r["who_resolved"], r["who_country"]) == ("Vladimir Putin", "RUS")
-    assert r["target"] == "NATO’s expansion in Asia"
-    assert "NATO" in r["target_resolved"]
-    assert r["target_country"] == "NATO"
+    assert r.who == "The Russian president"
+    assert (r.who_resolved, r.who_country) == ("Vladimir Putin", "RUS")
+    assert r.target == "NATO’s expansion in Asia"
+    assert "NATO" in r.target_resolved
+    assert r.target_country == "NATO"
 
 
 @pytest.mark.parametrize("name", ["said0", "threatened", "told", "rule_out", "hope", "said4",
                                   "assured5", "continued", "criticized", "said9"])
 def test_seed_putin_in_every_guise(seed, name):
     r = seed["out"][name]
-    assert (r["who_resolved"], r["who_country"]) == ("Vladimir Putin", "RUS"), r["who"]
+    assert (r.who_resolved, r.who_country) == ("Vladimir Putin", "RUS"), r.who
 
 
 @pytest.mark.parametrize("name,role", [("reserve", "who"), ("asking", "who"),
                                        ("obliged", "who"), ("offered", "target")])
 def test_seed_we_in_quotes_is_the_speakers_side(seed, name, role):
     r = seed["out"][name]
-    assert (r[f"{role}_resolved"], r[f"{role}_country"]) == ("Russia", "RUS")
+    assert (getattr(r, f"{role}_resolved"), getattr(r, f"{role}_country")) == ("Russia", "RUS")
 
 
 def test_seed_other_actors(seed):
     out = seed["out"]
-    assert (out["requested"]["who_resolved"], out["requested"]["who_country"]) == ("Russia", "RUS")
-    assert (out["requested"]["target_resolved"], out["requested"]["target_country"]) == (
+    assert (out["requested"].who_resolved, out["requested"].who_country) == ("Russia", "RUS")
+    assert (out["requested"].target_resolved, out["requested"].target_country) == (
         "North Korea", "PRK")
-    assert (out["establishing"]["who_resolved"], out["establishing"]["who_country"]) == (
+    assert (out["establishing"].who_resolved, out["establishing"].who_country) == (
         "NATO", "NATO")
-    assert (out["worry"]["who_resolved"], out["worry"]["who_country"]) == ("Seoul", "KOR")
+    assert (out["worry"].who_resolved, out["worry"].who_country) == ("Seoul", "KOR")
     # a description with a demonym: a country, no named entity
-    assert out["please"]["target_resolved"] is None
-    assert out["please"]["target_country"] == "KOR"
+    assert out["please"].target_resolved is None
+    assert out["please"].target_country == "KOR"
     # no actor: a relative pronoun, "no one", an event with no who
-    assert out["please"]["who_resolved"] is None and out["please"]["who_country"] is None
-    assert out["offered"]["who_resolved"] is None
-    assert out["signing"]["who_resolved"] is None and out["signing"]["who_country"] is None
+    assert out["please"].who_resolved is None and out["please"].who_country is None
+    assert out["offered"].who_resolved is None
+    assert out["signing"].who_resolved is None and out["signing"].who_country is None
 
 
 def test_seed_it_blocked_by_a_nearer_non_actor_phrase(seed):
     # "... this defense agreement between Pyongyang and Moscow because it only applies":
     # "it" is the agreement, not Moscow
     r = seed["out"]["applies"]
-    assert r["target"] == "it"
-    assert r["target_resolved"] is None and r["target_country"] is None
+    assert r.target == "it"
+    assert r.target_resolved is None and r.target_country is None
 
 
 def test_seed_rows_are_copies(seed):
-    for name, row in seed["in"].items():
-        assert "who_resolved" not in row
+    import dataclasses
+
+    for name, ev in seed["in"].items():
+        assert ev.who_resolved is None and ev.who_country is None  # the input is not changed
         out = seed["out"][name]
-        for k, v in row.items():
-            assert out[k] == v
+        resolved = ("who_resolved", "who_country", "target_resolved", "target_country")
+        assert dataclasses.replace(out, **{k: None for k in resolved}) == ev
 
 
 # --------------------------------------------------------------------------- mechanisms
@@ -216,9 +219,9 @@ def test_quote_speaker_patterns():
         ("“I am ready", "am", {"who": "I"}),
         ("“I doubt it", "doubt", {"who": "I"}),
     ])
-    assert out[0]["who_resolved"] == "Sergei Lavrov"  # no country known: the speaker himself
-    assert out[1]["who_resolved"] == "Scholz"
-    assert (out[2]["who_resolved"], out[2]["who_country"]) == ("Emmanuel Macron", "FRA")
+    assert out[0].who_resolved == "Sergei Lavrov"  # no country known: the speaker himself
+    assert out[1].who_resolved == "Scholz"
+    assert (out[2].who_resolved, out[2].who_country) == ("Emmanuel Macron", "FRA")
 
 
 def test_first_person_outside_quotes_is_unknown():
@@ -227,7 +230,7 @@ def test_first_person_outside_quotes_is_unknown():
         ("I think NATO", "think", {"who": "I"}),
         ("We disagree", "disagree", {"who": "We"}),
     ])
-    assert out[0]["who_resolved"] is None and out[1]["who_resolved"] is None
+    assert out[0].who_resolved is None and out[1].who_resolved is None
 
 
 def test_pronoun_agreement_and_coargument_exclusion():
@@ -241,10 +244,10 @@ def test_pronoun_agreement_and_coargument_exclusion():
         ("saying it had shown unity", "shown", {"who": "it"}),
         ("said they would send", "send", {"who": "they"}),
     ])
-    assert out[0]["who_resolved"] == "Joe Biden"
-    assert out[0]["target_resolved"] == "Emmanuel Macron"  # "him" is not his own subject
-    assert (out[1]["who_resolved"], out[1]["who_country"]) == ("European Union", "EU")
-    assert (out[2]["who_resolved"], out[2]["who_country"]) == ("Pentagon", "USA")
+    assert out[0].who_resolved == "Joe Biden"
+    assert out[0].target_resolved == "Emmanuel Macron"  # "him" is not his own subject
+    assert (out[1].who_resolved, out[1].who_country) == ("European Union", "EU")
+    assert (out[2].who_resolved, out[2].who_country) == ("Pentagon", "USA")
 
 
 def test_clusters_names_acronyms_and_countries():
@@ -257,9 +260,9 @@ def test_clusters_names_acronyms_and_countries():
         ("The CPA thanked Bill", "thanked", {"who": "The CPA", "target": "Bill"}),
         ("Later the US and Hillary Clinton's team spoke", "spoke", {"who": "the US and Hillary Clinton's team"}),
     ])
-    assert out[0]["who_resolved"] == "Coalition Provisional Authority"
-    assert out[0]["target_resolved"] == "Bill Clinton"  # not Hillary: first names differ
-    assert (out[1]["who_resolved"], out[1]["who_country"]) == ("United States", "USA")
+    assert out[0].who_resolved == "Coalition Provisional Authority"
+    assert out[0].target_resolved == "Bill Clinton"  # not Hillary: first names differ
+    assert (out[1].who_resolved, out[1].who_country) == ("United States", "USA")
 
 
 def test_descriptions_titles_and_modifiers():
@@ -273,17 +276,17 @@ def test_descriptions_titles_and_modifiers():
         ("US troops and the Kremlin watched", "watched", {"who": "US troops"}),
         ("and the Kremlin watched", "watched", {"who": "the Kremlin"}),
     ])
-    assert (out[0]["who_resolved"], out[0]["who_country"]) == ("Li Qiang", "CHN")
-    assert (out[0]["target_resolved"], out[0]["target_country"]) == ("Yoon Suk Yeol", "KOR")
-    assert (out[1]["who_resolved"], out[1]["who_country"]) == (None, "USA")  # modifier only
-    assert (out[2]["who_resolved"], out[2]["who_country"]) == ("Kremlin", "RUS")
+    assert (out[0].who_resolved, out[0].who_country) == ("Li Qiang", "CHN")
+    assert (out[0].target_resolved, out[0].target_country) == ("Yoon Suk Yeol", "KOR")
+    assert (out[1].who_resolved, out[1].who_country) == (None, "USA")  # modifier only
+    assert (out[2].who_resolved, out[2].who_country) == ("Kremlin", "RUS")
 
 
 def test_no_mentions_no_events():
     assert resolve_actors("Nothing here.", [], []) == []
     text = "He left."
     out = _resolve(text, [], [("He left", "left", {"who": "He"})])
-    assert out[0]["who_resolved"] is None and out[0]["who_country"] is None
+    assert out[0].who_resolved is None and out[0].who_country is None
 
 
 def test_mentions_from_frames():

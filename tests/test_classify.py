@@ -5,23 +5,22 @@ import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.nlp.events.head import FEATURES_KEY, EventHead, EventHeadConfig, has_head, is_coded
+from pipeline.nlp.events.head import EventHead, EventHeadConfig, has_head, is_coded
 
 
 @pytest.fixture(scope="module")
-def rows_of(model_dir):
-    from bench.gold_offline import decoded_rows
+def events_of(model_dir):
+    from bench.gold_offline import decoded_events
     from pipeline.tagger.predictor import Predictor
 
     pr = Predictor.from_folder(model_dir, context_layer=EventHeadConfig.load(model_dir).layer)
-    return lambda text, aid="a": decoded_rows({aid: text}, pr)
+    return lambda text, aid="a": decoded_events({aid: text}, pr)
 
 
-def _doc(article_id, rows):
-    from pipeline.records import ArticleDoc, ArticleMeta
+def _doc(article_id, events):
+    from pipeline.records import Article, ArticleDoc
 
-    return ArticleDoc(ArticleMeta(article_id, f"in/{article_id}.txt", None, None),
-                      events=tuple(rows))
+    return ArticleDoc(Article(article_id, f"in/{article_id}.txt", ""), events=tuple(events))
 
 
 def test_the_packaged_model_carries_its_head(model_dir):
@@ -32,21 +31,24 @@ def test_the_packaged_model_carries_its_head(model_dir):
     assert cfg.types[-1] == "OTHER" and len(cfg.types) == 17
 
 
-def test_classify_stage_codes_events_and_keeps_failures_unclassified(rows_of, model_dir):
-    from pipeline.stages.classify import ClassifyEvents, EventHeadModelHandler
+def test_classify_stage_codes_events_and_keeps_failures_unclassified(events_of, model_dir):
+    import dataclasses
 
-    good = rows_of("Putin warned South Korea on Thursday. Police arrested 40 protesters in "
-                   "Nairobi.")
-    broken = [dict(good[0], **{FEATURES_KEY: None})]
+    from pipeline.runtime.handlers import EventHeadModelHandler
+    from pipeline.stages.classify import ClassifyEvents
+
+    good = events_of("Putin warned South Korea on Thursday. Police arrested 40 protesters in "
+                     "Nairobi.")
+    broken = [dataclasses.replace(good[0], head_features=None)]
     docs = [_doc("a", good), _doc("b", broken), _doc("c", [])]
     handler = EventHeadModelHandler(model_dir, num_threads=1, min_batch_size=3, max_batch_size=3)
     with test_pipeline.TestPipeline() as p:
         out = p | beam.Create(docs) | ClassifyEvents(handler=handler)
         assert_that(out | beam.Map(lambda d: (
             d.article_id,
-            [(e["action"], e["event_type"], e["coded"]) for e in d.events if e.get("is_event")],
+            [(e.action, e.event_type, e.coded) for e in d.events if e.is_event],
             [(x.stage, x.reason.split(",")[0]) for x in d.dead],
-            [k for e in d.events for k in e if k == FEATURES_KEY])),
+            [e.event_id for e in d.events if e.head_features is not None])),
             equal_to([("a", [("warned", "THREATEN", True), ("arrested", "COERCE", True)], [], []),
                       ("b", [], [("classify", "internal_error: ValueError: 1 event(s) without "
                                               "head features")], []),

@@ -7,11 +7,13 @@ import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.stages.decode import DecodeEvents, decode_sentence, event_id, lemmatize
-from pipeline.records import ArticleDoc, ArticleMeta, Sentence
+from pipeline.nlp.events.frames import decode_sentence, event_id, lemmatize
+from pipeline.stages.decode import DecodeEvents
+from pipeline.records import Article, ArticleDoc, Sentence
 from pipeline.stages.resolve import resolve_event_date
+from pipeline.stages.rows import event_row
 from pipeline.tagger.predictor import Argument, Entity, PredFrame, SentenceFrames
-from pipeline.stages.write import rows_to_table
+from tests.tables import rows_to_table
 from schemas.events import SCHEMA as EVENTS_SCHEMA
 
 MODEL = "tagger@test"
@@ -63,28 +65,26 @@ def frame(sent, verb, args, v_words=None, score=0.95):
 
 def assert_offsets(row, text):
     """Every *_start/*_end pair slices the article text to its field's value."""
-    assert text[row["action_start"]:row["action_end"]] == row["action"]
+    assert text[row.action_start:row.action_end] == row.action
     for f in ("who", "target", "object", "location"):
-        if row[f] is None:
-            assert row[f + "_start"] is None and row[f + "_end"] is None
+        if getattr(row, f) is None:
+            assert getattr(row, f + "_start") is None and getattr(row, f + "_end") is None
         else:
-            assert text[row[f + "_start"]:row[f + "_end"]] == row[f], f
-    for r in row["roles"]:
-        assert text[r["start"]:r["end"]] == r["text"]
-    sent_start = row["action_start"] - row["sentence"].find(row["action"])
-    assert text[sent_start:sent_start + len(row["sentence"])] == row["sentence"]
+            assert text[getattr(row, f + "_start"):getattr(row, f + "_end")] == getattr(row, f), f
+    for r in row.roles:
+        assert text[r.start:r.end] == r.text
+    sent_start = row.action_start - row.sentence.find(row.action)
+    assert text[sent_start:sent_start + len(row.sentence)] == row.sentence
 
 
 def text_of(text, start, end):
     return text[start:end]
 
 
-def assert_schema_ok(rows):
-    resolved = [resolve_event_date(r, PUB) for r in rows]
-    for r in resolved:
-        assert not any(k.startswith("_") for k in r)
-    table = rows_to_table(resolved, EVENTS_SCHEMA, "events")
-    assert table.num_rows == len(rows)
+def assert_schema_ok(events):
+    rows = [event_row(resolve_event_date(e, PUB)) for e in events]
+    table = rows_to_table(rows, EVENTS_SCHEMA, "events")
+    assert table.num_rows == len(events)
 
 
 # --------------------------------------------------------------------- fixtures
@@ -127,32 +127,32 @@ def test_warned_who_target_object(warn):
     rows = decode_sentence(sent, frames, MODEL)
     assert len(rows) == 1
     row = rows[0]
-    assert row["article_id"] == "a1" and row["sentence_index"] == 1
-    assert row["sentence"] == sent.text
-    assert row["action"] == "warned"
-    assert row["action_lemma"] == "warn"
-    assert row["who"] == "He"
-    assert row["target"] == "South Korea"
-    assert row["object"] == "any arms supplies to Ukraine"
-    assert row["negated"] is False
-    assert row["modality"] is None
-    assert row["location"] is None
-    assert row["date_text"] is None
-    assert row["_date_candidates"] == []
-    assert row["_tense"] == "past"
-    assert row["model"] == MODEL
+    assert row.article_id == "a1" and row.sentence_index == 1
+    assert row.sentence == sent.text
+    assert row.action == "warned"
+    assert row.action_lemma == "warn"
+    assert row.who == "He"
+    assert row.target == "South Korea"
+    assert row.object == "any arms supplies to Ukraine"
+    assert row.negated is False
+    assert row.modality is None
+    assert row.location is None
+    assert row.date_text is None
+    assert row.date_candidates == ()
+    assert row.tense == "past"
+    assert row.model == MODEL
     # roles keep the full spans, in sentence order
-    assert [(r["label"], r["function"], r["text"]) for r in row["roles"]] == [
+    assert [(r.label, r.function, r.text) for r in row.roles] == [
         ("ARG0", "PAG", "He"),
         ("ARGM-OTHER", None, "also"),
         ("ARG2", "GOL", "South Korea"),
         ("ARG1", "PPT", "against any arms supplies to Ukraine"),
     ]
-    assert row["roles"][2]["score"] == pytest.approx(0.8)
-    assert row["confidence"] == pytest.approx(0.95 * (0.9 + 0.9 + 0.8 + 0.7) / 4)
+    assert row.roles[2].score == pytest.approx(0.8)
+    assert row.confidence == pytest.approx(0.95 * (0.9 + 0.9 + 0.8 + 0.7) / 4)
     # offsets are article offsets (the sentence starts mid-article)
-    assert row["who_start"] == WARN_TEXT.index("He also")
-    assert row["object_start"] == WARN_TEXT.index("any arms")
+    assert row.who_start == WARN_TEXT.index("He also")
+    assert row.object_start == WARN_TEXT.index("any arms")
     assert_offsets(row, WARN_TEXT)
     assert_schema_ok(rows)
 
@@ -161,18 +161,18 @@ def test_event_id_deterministic(warn):
     sent, frames = warn
     r1 = decode_sentence(sent, frames, MODEL)[0]
     r2 = decode_sentence(sent, frames, MODEL)[0]
-    assert r1["event_id"] == r2["event_id"]
-    assert r1["event_id"] == event_id("a1", 1, r1["action_start"])
+    assert r1.event_id == r2.event_id
+    assert r1.event_id == event_id("a1", 1, r1.action_start)
     assert event_id("a1", 1, 10) == event_id("a1", 1, 10)
     assert event_id("a1", 1, 10) != event_id("a1", 1, 11)
     assert event_id("a1", 1, 10) != event_id("a1", 2, 10)
     assert event_id("a1", 1, 10) != event_id("a2", 1, 10)
-    assert len(r1["event_id"]) == 16
+    assert len(r1.event_id) == 16
     # another predicate in the same sentence gets another id
     fr = frame(sent, "supplies", [arg(sent, "ARG1", "arms", "PPT")])
     other = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
-    assert other["action_start"] != r1["action_start"]
-    assert other["event_id"] != r1["event_id"]
+    assert other.action_start != r1.action_start
+    assert other.event_id != r1.event_id
 
 
 def requested_frame():
@@ -192,13 +192,13 @@ def test_negated_from_north_korea():
     rows = decode_sentence(sent, SentenceFrames((fr,)), MODEL)
     assert len(rows) == 1
     row = rows[0]
-    assert row["negated"] is True
-    assert row["who"] == "Russia"
-    assert row["target"] == "North Korea"
-    assert row["object"] == "direct military involvement"
-    assert row["action"] == "requested"
-    assert row["action_lemma"] == "request"
-    assert [r["text"] for r in row["roles"]][-1] == "from North Korea"
+    assert row.negated is True
+    assert row.who == "Russia"
+    assert row.target == "North Korea"
+    assert row.object == "direct military involvement"
+    assert row.action == "requested"
+    assert row.action_lemma == "request"
+    assert [r.text for r in row.roles][-1] == "from North Korea"
     assert_offsets(row, REQ_TEXT)
     assert_schema_ok(rows)
 
@@ -210,40 +210,40 @@ def test_head_features_from_the_taggers_vectors():
     import numpy as np
 
     from pipeline.stages.classify import attach_classes
-    from pipeline.nlp.events.head import FEATURES_KEY, MODAL_CLASSES
+    from pipeline.nlp.events.head import MODAL_CLASSES
     from pipeline.nlp.events.factuality import VALUES
 
     sent, fr = requested_frame()
     n = len(sent.words)
     one_hot = np.eye(n, dtype=np.float16)  # word k's vector is e_k: the mean names the words
     row = decode_sentence(sent, SentenceFrames((fr,), word_vectors=one_hot), MODEL)[0]
-    f = row[FEATURES_KEY].astype(np.float32)
+    f = row.head_features.astype(np.float32)
     pred, who, tgt, whole, flags = f[:n], f[n:2 * n], f[2 * n:3 * n], f[3 * n:4 * n], f[4 * n:]
     words = lambda v: [sent.words[k] for k in np.flatnonzero(v)]  # noqa: E731
     assert words(pred) == ["requested"] and words(who) == ["Russia"]
     assert words(tgt) == ["direct", "military", "involvement", "North", "Korea"]
     assert np.allclose(whole, 1 / n, atol=1e-3)
-    assert row["factuality"] == "negated"
+    assert row.factuality == "negated"
     fact = flags[4 + len(MODAL_CLASSES):]
     assert list(flags[:4]) == [1, 1, 1, 0] and VALUES[int(np.argmax(fact))] == "negated"
     # the classify stage takes them out again and fills the columns: the rows fit the schema
     from apache_beam.ml.inference.base import PredictionResult
 
-    doc = ArticleDoc(ArticleMeta("a2", "in/a2.txt", PUB, None), events=(row,))
+    doc = ArticleDoc(Article("a2", "in/a2.txt", "", PUB), events=(row,))
     done = attach_classes(PredictionResult(doc, [(True, 0.9, "REQUEST", 0.8, None)]))
     ev = done.events[0]
-    assert FEATURES_KEY not in ev and (ev["is_event"], ev["event_type"]) == (True, "REQUEST")
-    assert ev["coded"] is False  # negated: it did not happen
+    assert ev.head_features is None and (ev.is_event, ev.event_type) == (True, "REQUEST")
+    assert ev.coded is False  # negated: it did not happen
     # where the head's factuality is used (event_head.json), it replaces the rules'
     again = attach_classes(PredictionResult(doc, [(True, 0.9, "REQUEST", 0.8, "asserted")]))
-    assert again.events[0]["factuality"] == "asserted" and again.events[0]["coded"] is True
+    assert again.events[0].factuality == "asserted" and again.events[0].coded is True
     assert_schema_ok(list(done.events))
     failed = attach_classes(PredictionResult(doc, ValueError("boom")))
-    assert FEATURES_KEY not in failed.events[0] and failed.dead[0].stage == "classify"
-    assert failed.events[0]["coded"] is False
-    # without vectors (the tagger run without a context layer) no private keys
+    assert failed.events[0].head_features is None and failed.dead[0].stage == "classify"
+    assert failed.events[0].coded is False
+    # without vectors (the tagger run without a context layer) no features
     plain = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
-    assert FEATURES_KEY not in plain
+    assert plain.head_features is None
 
 
 @pytest.mark.parametrize("text, verb, mod, expected, tense", [
@@ -263,10 +263,10 @@ def test_modality(text, verb, mod, expected, tense):
         args.append(arg(sent, "ARGM-NEG", "n't"))
     rows = decode_sentence(sent, SentenceFrames((frame(sent, verb, args),)), MODEL)
     row = rows[0]
-    assert row["modality"] == expected
-    assert row["_tense"] == tense
-    assert row["negated"] is ("n't" in sent.words)
-    assert row["target"] == "Kyiv"
+    assert row.modality == expected
+    assert row.tense == tense
+    assert row.negated is ("n't" in sent.words)
+    assert row.target == "Kyiv"
     assert_offsets(row, article)
     assert_schema_ok(rows)
 
@@ -279,9 +279,9 @@ def test_phrasal_verb():
         arg(sent, "ARG0", "They", "PAG"), Argument("ARG1", 3, 3, 0.8, "PPT")))
     rows = decode_sentence(sent, SentenceFrames((fr,)), MODEL)
     row = rows[0]
-    assert row["action"] == "ruled out"
-    assert row["action_lemma"] == "rule out"
-    assert row["target"] == "talks" and row["object"] is None
+    assert row.action == "ruled out"
+    assert row.action_lemma == "rule out"
+    assert row.target == "talks" and row.object is None
     assert_offsets(row, article)
     assert_schema_ok(rows)
 
@@ -307,13 +307,13 @@ def test_only_tmp():
     rows = decode_sentence(sent, SentenceFrames((fr,)), MODEL)
     assert len(rows) == 1
     row = rows[0]
-    assert row["who"] is None and row["target"] is None and row["object"] is None
-    assert row["date_text"] == "on Wednesday"
-    assert row["_date_candidates"] == ["on Wednesday"]
-    assert row["date"] is None and row["date_source"] == "none"
+    assert row.who is None and row.target is None and row.object is None
+    assert row.date_text == "on Wednesday"
+    assert row.date_candidates == ("on Wednesday",)
+    assert row.date is None and row.date_source == "none"
     assert_offsets(row, article)
     assert_schema_ok(rows)
-    assert resolve_event_date(row, PUB)["date"] == dt.date(2024, 6, 19)
+    assert resolve_event_date(row, PUB).date == dt.date(2024, 6, 19)
 
 
 def test_location_and_multiple_tmp():
@@ -324,16 +324,16 @@ def test_location_and_multiple_tmp():
         arg(sent, "ARGM-LOC", "in Donbas"), arg(sent, "ARGM-TMP", "recently"),
         arg(sent, "ARGM-TMP", "on Monday")])
     row = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
-    assert row["location"] == "in Donbas"
-    assert text_of(article, row["location_start"], row["location_end"]) == "in Donbas"
+    assert row.location == "in Donbas"
+    assert text_of(article, row.location_start, row.location_end) == "in Donbas"
     # every TMP span, in order; date_text is the first
-    assert row["_date_candidates"] == ["recently", "on Monday"]
-    assert row["date_text"] == "recently"
+    assert row.date_candidates == ("recently", "on Monday")
+    assert row.date_text == "recently"
     assert_offsets(row, article)
     assert_schema_ok([row])
     resolved = resolve_event_date(row, PUB)
-    assert resolved["date"] == dt.date(2024, 6, 17)
-    assert resolved["date_text"] == "on Monday" and resolved["date_source"] == "text"
+    assert resolved.date == dt.date(2024, 6, 17)
+    assert resolved.date_text == "on Monday" and resolved.date_source == "text"
 
 
 def test_arg0_fallback_and_no_gol():
@@ -342,9 +342,9 @@ def test_arg0_fallback_and_no_gol():
     fr = frame(sent, "bombed", [arg(sent, "ARG0", "Russia"),  # no function tag
                                 arg(sent, "ARG1", "Kharkiv", "PPT")])
     row = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
-    assert row["who"] == "Russia"
-    assert row["target"] == "Kharkiv"
-    assert row["object"] is None and row["object_start"] is None
+    assert row.who == "Russia"
+    assert row.target == "Kharkiv"
+    assert row.object is None and row.object_start is None
     assert_offsets(row, article)
     assert_schema_ok([row])
 
@@ -355,14 +355,13 @@ def test_pag_preferred_over_arg0():
     fr = frame(sent, "shelled", [arg(sent, "ARG1", "Kyiv", "PPT"),
                                  arg(sent, "ARG0", "by Russia", "PAG")])
     row = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
-    assert row["who"] == "Russia"  # leading "by" dropped
-    assert row["target"] == "Kyiv"
+    assert row.who == "Russia"  # leading "by" dropped
+    assert row.target == "Kyiv"
     assert_offsets(row, article)
 
 
 def _doc(article_id, sentences, frames):
-    meta = ArticleMeta(article_id, f"in/{article_id}.txt", None, None, n_sentences=len(sentences))
-    return ArticleDoc(meta, tuple(sentences), tuple(frames))
+    return ArticleDoc(Article(article_id, f"in/{article_id}.txt", ""), tuple(sentences), tuple(frames))
 
 
 def test_decode_events_transform(warn):

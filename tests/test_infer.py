@@ -18,8 +18,9 @@ from apache_beam.ml.inference.base import PredictionResult
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
-from pipeline.stages.infer import MAX_BATCH_ARTICLES, STAGE, InferFrames, TaggerModelHandler
-from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter, Sentence
+from pipeline.runtime.handlers import MAX_BATCH_ARTICLES, TaggerModelHandler
+from pipeline.stages.infer import STAGE, InferFrames
+from pipeline.records import Article, ArticleDoc, DeadLetter, Sentence
 
 # The model is loaded lazily (in the tests), so this still takes effect.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -108,9 +109,7 @@ class BoomHandler(TaggerModelHandler):
 
 
 def doc_of(sentences, article_id=ARTICLE_ID, text=TEXT):
-    meta = ArticleMeta(article_id, f"in/{article_id}.txt", None, None,
-                       n_sentences=len(sentences), text=text)
-    return ArticleDoc(meta, tuple(sentences))
+    return ArticleDoc(Article(article_id, f"in/{article_id}.txt", text), tuple(sentences))
 
 
 DOCS = [doc_of(SENTENCES[:2], "a1"), doc_of(SENTENCES[2:], "a2")]

@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from pipeline.stages.infer import TaggerModelHandler
+from pipeline.runtime.handlers import TaggerModelHandler
 from pipeline.runtime.memory import configure_worker
 
 

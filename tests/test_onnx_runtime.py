@@ -14,6 +14,7 @@ pytest.importorskip("onnx", reason="onnx is not installed")
 
 import torch  # noqa: E402
 
+from pipeline.tagger import onnx_export as export_mod  # noqa: E402
 from pipeline.tagger import onnx_runtime as ort_mod  # noqa: E402
 from pipeline.tagger.predictor import Argument, PredFrame, Predictor, SentenceFrames  # noqa: E402
 from pipeline.tagger.tokens import encode_words  # noqa: E402
@@ -34,13 +35,13 @@ def cache_dir(tmp_path_factory):
     """Every ONNX file of this module goes to a fresh folder, via the env var
     the Predictor's OnnxEncoder reads."""
     folder = str(tmp_path_factory.mktemp("onnx-cache"))
-    old = os.environ.get(ort_mod.CACHE_ENV)
-    os.environ[ort_mod.CACHE_ENV] = folder
+    old = os.environ.get(export_mod.CACHE_ENV)
+    os.environ[export_mod.CACHE_ENV] = folder
     yield folder
     if old is None:
-        os.environ.pop(ort_mod.CACHE_ENV, None)
+        os.environ.pop(export_mod.CACHE_ENV, None)
     else:
-        os.environ[ort_mod.CACHE_ENV] = old
+        os.environ[export_mod.CACHE_ENV] = old
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +103,7 @@ def test_encoder_with_the_typers_layer_matches_torch(torch_predictor, cache_dir)
         plain = torch_predictor.model.encode(*args)
     assert torch.equal(ref_words, plain)  # one pass serves both
     enc = ort_mod.OnnxEncoder(torch_predictor.model.encoder, extra_layer=CONTEXT_LAYER)
-    assert enc.path != ort_mod.build(torch_predictor.model.encoder, False)  # a graph of its own
+    assert enc.path != export_mod.build(torch_predictor.model.encoder, False)  # a graph of its own
     words, layer = enc.encode_with_layer(*args, CONTEXT_LAYER)
     real = feats["attention_mask"].bool()
     assert layer.shape == ref_layer.shape
@@ -182,7 +183,7 @@ def _check_structure(sentence, res):
 def test_int8_predictor_output_structure(torch_predictor, int8_predictor):
     assert int8_predictor.runtime == "onnx-int8"
     enc_path, heads_path = int8_predictor._onnx.paths
-    assert enc_path.endswith(ort_mod.INT8) and heads_path.endswith(ort_mod.HEADS_INT8)
+    assert enc_path.endswith(export_mod.INT8) and heads_path.endswith(export_mod.HEADS_INT8)
     ref = torch_predictor.predict(SENTENCES)
     got = int8_predictor.predict(SENTENCES)
     assert len(got) == len(SENTENCES)
@@ -206,10 +207,10 @@ def test_cache_is_reused(torch_predictor, onnx_predictor, int8_predictor, cache_
     def no_rebuild(*a, **k):
         raise AssertionError("the cached ONNX model was built again")
 
-    monkeypatch.setattr(ort_mod, "export_encoder", no_rebuild)
-    monkeypatch.setattr(ort_mod, "export_heads", no_rebuild)
-    monkeypatch.setattr(ort_mod, "optimize", no_rebuild)
-    monkeypatch.setattr(ort_mod, "quantize_int8", no_rebuild)
+    monkeypatch.setattr(export_mod, "export_encoder", no_rebuild)
+    monkeypatch.setattr(export_mod, "export_heads", no_rebuild)
+    monkeypatch.setattr(export_mod, "optimize", no_rebuild)
+    monkeypatch.setattr(export_mod, "quantize_int8", no_rebuild)
     again = [p for r in ("onnx", "onnx-int8")
              for p in Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime=r)._onnx.paths]
     assert again == paths
@@ -221,16 +222,16 @@ def test_cache_is_reused(torch_predictor, onnx_predictor, int8_predictor, cache_
 
 def test_heads_key_follows_the_head_weights_only(torch_predictor):
     model = torch_predictor.model
-    key = ort_mod.heads_key(model)
+    key = export_mod.heads_key(model)
     with torch.no_grad():
         model.arg_head.bias[0] += 1.0
         try:
-            assert ort_mod.heads_key(model) != key
+            assert export_mod.heads_key(model) != key
         finally:
             model.arg_head.bias[0] -= 1.0
         model.pred_head.bias[0] += 1.0  # not part of the exported heads
         try:
-            assert ort_mod.heads_key(model) == key
+            assert export_mod.heads_key(model) == key
         finally:
             model.pred_head.bias[0] -= 1.0
 
@@ -257,26 +258,21 @@ def test_batched_viterbi_is_the_per_sentence_viterbi(torch_predictor):
 
 def test_cache_key_follows_the_weights(torch_predictor):
     enc = torch_predictor.model.encoder
-    key = ort_mod.encoder_key(enc)
-    assert key == ort_mod.encoder_key(enc)
+    key = export_mod.encoder_key(enc)
+    assert key == export_mod.encoder_key(enc)
     w = enc.encoder.layer[0].output.dense.bias
     with torch.no_grad():
         w[0] += 1.0
         try:
-            assert ort_mod.encoder_key(enc) != key
+            assert export_mod.encoder_key(enc) != key
         finally:
             w[0] -= 1.0
-    assert ort_mod.encoder_key(enc) == key
+    assert export_mod.encoder_key(enc) == key
 
 
 def test_runtime_choice(torch_predictor, monkeypatch):
-    monkeypatch.delenv(ort_mod.RUNTIME_ENV, raising=False)
-    assert ort_mod.default_runtime() == "torch"
+    # the environment chooses nothing: a run option travels in RunConfig and the handler
+    monkeypatch.setenv("NEWSEVENTS_RUNTIME", "onnx-int8")
     assert Predictor(torch_predictor.model, torch_predictor.tokenizer).runtime == "torch"
-    monkeypatch.setenv(ort_mod.RUNTIME_ENV, "onnx-int8")
-    assert ort_mod.default_runtime() == "onnx-int8"
-    monkeypatch.setenv(ort_mod.RUNTIME_ENV, "tensorrt")
-    with pytest.raises(ValueError, match="unknown runtime"):
-        ort_mod.default_runtime()
     with pytest.raises(ValueError, match="unknown runtime"):
         Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime="fp8")

@@ -16,17 +16,14 @@ from apache_beam.io.fileio import ReadableFile
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from pipeline.inputs.decoding import ReadError, decode_bytes, normalize_text, printable_excerpt
+from pipeline.inputs.formats import parse_file
+from pipeline.inputs.listing import select_inputs
 from pipeline.stages.read import (
     ReadArticles,
-    ReadError,
     RepeatedIds,
     UniqueIds,
     ReadFileFn,
-    decode_bytes,
-    normalize_text,
-    parse_file,
-    printable_excerpt,
-    select_inputs,
 )
 from pipeline.records import Article, DeadLetter
 

@@ -7,10 +7,10 @@ import pytest
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter
+from pipeline.records import Article, ArticleDoc, DeadLetter, Event, Role, Sentence
 from pipeline.stages.resolve import ResolveArticles, resolve_event_date
-from pipeline.stages.rows import TableRows, article_row, dead_article_row
-from pipeline.stages.write import rows_to_table
+from pipeline.stages.rows import TableRows, article_row, dead_article_row, event_row
+from tests.tables import rows_to_table
 from schemas.articles import SCHEMA as ARTICLES_SCHEMA
 from schemas.events import SCHEMA as EVENTS_SCHEMA
 
@@ -18,31 +18,25 @@ PUB = dt.date(2024, 6, 20)  # a Thursday
 
 
 def event(article_id="a1", sentence_index=0, action_start=0, candidates=(), tense="past"):
-    """An event row as decode leaves it (dates unresolved, private keys present)."""
-    candidates = list(candidates)
-    roles = [{"label": "ARG0", "function": "PAG", "text": "Seoul", "start": action_start,
-              "end": action_start + 5, "score": 0.9}]
-    return {
-        "event_id": f"{article_id}-{sentence_index}-{action_start}",
-        "article_id": article_id, "sentence_index": sentence_index,
-        "sentence": "Seoul met Kyiv.", "action": "met", "action_lemma": "meet",
-        "action_start": action_start + 6, "action_end": action_start + 9,
-        "negated": False, "modality": "will" if tense == "future" else None,
-        "who": "Seoul", "who_start": action_start, "who_end": action_start + 5,
-        "target": "Kyiv", "target_start": action_start + 10, "target_end": action_start + 14,
-        "object": None, "object_start": None, "object_end": None,
-        "location": None, "location_start": None, "location_end": None,
-        "roles": roles,
-        "date_text": candidates[0] if candidates else None,
-        "_date_candidates": candidates, "_tense": tense,
-        "date": None, "date_precision": None, "date_source": "none",
-        "confidence": 0.8, "model": "tagger@test",
-        "factuality": "future" if tense == "future" else "asserted", "coded": False,
-    }
+    """An event as decode leaves it (dates unresolved, candidates and tense set)."""
+    candidates = tuple(candidates)
+    roles = (Role("ARG0", "PAG", "Seoul", action_start, action_start + 5, 0.9),)
+    return Event(
+        event_id=f"{article_id}-{sentence_index}-{action_start}",
+        article_id=article_id, sentence_index=sentence_index,
+        sentence="Seoul met Kyiv.", action="met", action_lemma="meet",
+        action_start=action_start + 6, action_end=action_start + 9,
+        negated=False, modality="will" if tense == "future" else None,
+        factuality="future" if tense == "future" else "asserted",
+        confidence=0.8, model="tagger@test",
+        who="Seoul", who_start=action_start, who_end=action_start + 5,
+        target="Kyiv", target_start=action_start + 10, target_end=action_start + 14,
+        roles=roles, date_text=candidates[0] if candidates else None,
+        date_candidates=candidates, tense=tense)
 
 
-def check_private_dropped(row):
-    assert "_date_candidates" not in row and "_tense" not in row
+def dates_of(ev):
+    return ev.date, ev.date_precision, ev.date_source
 
 
 # --------------------------------------------------------------- resolve_event_date
@@ -50,88 +44,81 @@ def check_private_dropped(row):
 def test_on_wednesday_past():
     row = event(candidates=["on Wednesday"])
     out = resolve_event_date(row, PUB)
-    assert (out["date"], out["date_precision"], out["date_source"]) == (
+    assert dates_of(out) == (
         dt.date(2024, 6, 19), "day", "text")
-    assert out["date_text"] == "on Wednesday"
-    check_private_dropped(out)
-    assert "_date_candidates" in row  # the input row is not mutated
+    assert out.date_text == "on Wednesday"
+    assert row.date is None  # the input event is not changed
 
 
 def test_beginning_of_june_month():
     out = resolve_event_date(event(candidates=["at the beginning of June"]), PUB)
-    assert (out["date"], out["date_precision"], out["date_source"]) == (
+    assert dates_of(out) == (
         dt.date(2024, 6, 1), "month", "text")
-    check_private_dropped(out)
 
 
 def test_no_tmp_falls_back_to_published():
     out = resolve_event_date(event(), PUB)
-    assert (out["date"], out["date_precision"], out["date_source"]) == (PUB, "day", "published")
-    assert out["date_text"] is None
-    check_private_dropped(out)
+    assert dates_of(out) == (PUB, "day", "published")
+    assert out.date_text is None
 
 
 def test_no_tmp_no_published():
     out = resolve_event_date(event(), None)
-    assert (out["date"], out["date_precision"], out["date_source"]) == (None, None, "none")
-    check_private_dropped(out)
+    assert dates_of(out) == (None, None, "none")
 
 
 def test_unresolvable_tmp_keeps_text_and_falls_back():
     out = resolve_event_date(event(candidates=["recently"]), PUB)
-    assert (out["date"], out["date_precision"], out["date_source"]) == (PUB, "day", "published")
-    assert out["date_text"] == "recently"
+    assert dates_of(out) == (PUB, "day", "published")
+    assert out.date_text == "recently"
 
 
 def test_second_candidate_used():
     row = event(candidates=["recently", "on Monday"])
-    assert row["date_text"] == "recently"
+    assert row.date_text == "recently"
     out = resolve_event_date(row, PUB)
-    assert (out["date"], out["date_precision"], out["date_source"]) == (
+    assert dates_of(out) == (
         dt.date(2024, 6, 17), "day", "text")
-    assert out["date_text"] == "on Monday"
-    check_private_dropped(out)
+    assert out.date_text == "on Monday"
 
 
 def test_future_monday():
     out = resolve_event_date(event(candidates=["on Monday"], tense="future"), PUB)
-    assert (out["date"], out["date_precision"], out["date_source"]) == (
+    assert dates_of(out) == (
         dt.date(2024, 6, 24), "day", "text")
-    check_private_dropped(out)
 
 
-def test_without_private_keys_uses_date_text():
-    row = event()
-    del row["_date_candidates"], row["_tense"]
-    row["date_text"] = "on Wednesday"
+def test_without_candidates_uses_date_text():
+    row = dataclasses.replace(event(), date_text="on Wednesday")
     out = resolve_event_date(row, PUB)
-    assert out["date"] == dt.date(2024, 6, 19) and out["date_source"] == "text"
+    assert out.date == dt.date(2024, 6, 19) and out.date_source == "text"
 
 
 def test_resolved_rows_fit_events_schema():
-    rows = [resolve_event_date(event(candidates=c, tense=t), p) for c, t, p in [
+    rows = [event_row(resolve_event_date(event(candidates=c, tense=t), p)) for c, t, p in [
         (["on Wednesday"], "past", PUB), (["at the beginning of June"], "past", PUB),
         ([], "past", PUB), ([], "past", None), (["recently", "on Monday"], "past", PUB),
         (["on Monday"], "future", PUB)]]
     table = rows_to_table(rows, EVENTS_SCHEMA, "events")
     assert table.num_rows == 6
-    # an unresolved row with its private keys is rejected
+    assert table.column("date").to_pylist()[:2] == [dt.date(2024, 6, 19), dt.date(2024, 6, 1)]
+    # a row with a key that is no column (decode's working state) is rejected
     with pytest.raises(ValueError, match="unknown column"):
-        rows_to_table([event()], EVENTS_SCHEMA, "events")
+        rows_to_table([{**rows[0], "tense": "past"}], EVENTS_SCHEMA, "events")
 
 
 # --------------------------------------------------------------- article rows
 
 def meta(article_id, published=PUB, **kw):
-    return ArticleMeta(article_id, f"in/{article_id}.txt", published, f"Title {article_id}",
-                       kw.pop("url", None), 0, kw.pop("content_hash", "ab" * 32))
+    return Article(article_id, f"in/{article_id}.txt", "", published, f"Title {article_id}",
+                   kw.pop("url", None), kw.pop("content_hash", "ab" * 32))
 
 
 def test_article_row_ok_and_dead():
     m = meta("a1")
-    ok = article_row(m, 3, [])
+    ok = article_row(m, 2, 3, [])
     assert ok["status"] == "ok" and ok["error"] is None and ok["n_events"] == 3
-    dead = article_row(m, 0, [DeadLetter("in/a1.txt", "infer", "oom: x", "a1"),
+    dead = article_row(m, 2, 0, [DeadLetter("in/a1.txt", "infer", "oom: x", "a1"),
                               DeadLetter("in/a1.txt", "segment", "empty: y", "a1"),
                               DeadLetter("in/a1.txt", "infer", "oom: x", "a1")])
     assert dead["status"] == "dead_letter"
@@ -153,8 +140,9 @@ def test_dead_article_row_read_stage():
 # --------------------------------------------------------------- ResolveArticles
 
 def doc(m, events=(), n_sentences=0, dead=()):
-    return ArticleDoc(dataclasses.replace(m, n_sentences=n_sentences), events=tuple(events),
-                      dead=tuple(dead))
+    sentences = tuple(Sentence(m.article_id, i, 0, 1, "x", ("x",), (0,), (1,))
+                      for i in range(n_sentences))
+    return ArticleDoc(m, sentences, events=tuple(events), dead=tuple(dead))
 
 
 def test_resolve_articles_pipeline():
@@ -171,8 +159,8 @@ def test_resolve_articles_pipeline():
         ("a1", 2, 46, dt.date(2024, 6, 19), "day", "text"),
     ]
     expected_articles = [
-        {**article_row(m1, 4, []), "n_sentences": 3},
-        {**article_row(m2, 0, [seg_dead]), "n_sentences": 0},
+        article_row(m1, 3, 4, []),
+        article_row(m2, 0, 0, [seg_dead]),
     ]
     assert expected_articles[0]["status"] == "ok"
     assert expected_articles[1]["status"] == "dead_letter"

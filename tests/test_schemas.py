@@ -1,4 +1,6 @@
-"""The Parquet schemas: descriptions, key types, Markdown rendering."""
+"""The Parquet schemas: descriptions, key types, Markdown rendering, and that
+the rows the pipeline builds and writes are the schemas' columns."""
+import dataclasses
 import datetime as dt
 
 import pyarrow as pa
@@ -51,11 +53,76 @@ def full_event_row(**overrides):
     return row
 
 
-def test_exports():
-    assert schemas.EVENTS is EVENTS
-    assert set(schemas.TABLES) == set(ALL)
-    for schema in ALL.values():
-        assert isinstance(schema, pa.Schema)
+def full_event(**overrides):
+    """The ``Event`` (pipeline.records) behind ``full_event_row``, every written
+    field set, with floats that float32 keeps exactly."""
+    from pipeline.records import Event, Role
+
+    row = full_event_row(confidence=0.875, date=dt.date(2024, 3, 1), date_precision="month",
+                         date_text="in March", date_source="text")
+    roles = tuple(Role(**dict(r, score=0.5)) for r in row.pop("roles"))
+    event = Event(**row, roles=roles, factuality="negated", who_resolved="Russia",
+                  who_country="RUS", target_resolved="Ukraine", target_country="UKR",
+                  is_event=True, event_score=0.75, event_type="REJECT",
+                  event_type_score=0.625, coded=False)
+    return dataclasses.replace(event, **overrides)
+
+
+def test_the_sink_writes_these_schemas_each_described():
+    from pipeline.stages.write import TABLES
+
+    assert list(schemas.TABLES) == list(TABLES) == ["events", "articles", "dead_letters"]
+    for name, schema in TABLES.items():
+        assert schema.equals(ALL[name], check_metadata=True), name
+        assert schema.metadata[schemas.DESCRIPTION_KEY].strip(), name
+
+
+def test_events_columns_are_the_written_fields_of_an_event():
+    """The rows stage writes an ``Event``'s fields by the schema's names: every
+    column must be a field, and every field but the working state a column."""
+    from pipeline.records import Event
+    from pipeline.stages.rows import event_row
+
+    fields = [f.name for f in dataclasses.fields(Event)]
+    assert set(EVENTS.names) <= set(fields), set(EVENTS.names) - set(fields)
+    assert set(fields) - set(EVENTS.names) == {"date_candidates", "tense", "head_features"}
+    assert list(event_row(full_event())) == EVENTS.names
+
+
+def test_article_and_dead_letter_rows_have_the_schemas_columns():
+    from pipeline.records import Article, DeadLetter
+    from pipeline.stages.rows import article_row, dead_article_row, dead_letter_row
+
+    article = Article("a1", "in/a1.txt", "Text.", dt.date(2024, 6, 20), "T", None, "ab" * 32)
+    letter = DeadLetter("in/a1.txt", "read", "empty: 0 bytes", "a1", "")
+    assert list(article_row(article, 1, 0, [])) == ARTICLES.names
+    assert list(dead_article_row(letter)) == ARTICLES.names
+    assert list(dead_letter_row(letter)) == DEAD_LETTERS.names
+
+
+def test_an_event_comes_back_whole_from_the_sink_with_the_schema(tmp_path):
+    """``event_row`` -> the sink (``WriteTable``, as a run writes) -> Parquet ->
+    read back: the same row, and the file's schema is ``EVENTS`` with every
+    description, nested ones included."""
+    import apache_beam as beam
+    import pyarrow.parquet as pq
+    from apache_beam.testing.test_pipeline import TestPipeline
+
+    from pipeline.ops.tables import part_files, read_table
+    from pipeline.stages.rows import event_row
+    from pipeline.stages.write import WriteTable
+
+    row = event_row(full_event())
+    with TestPipeline() as p:
+        _ = p | beam.Create([row]) | WriteTable(str(tmp_path), "events", EVENTS)
+    (path,) = part_files(str(tmp_path), "events")
+    stored = pq.read_schema(path)
+    assert stored.equals(EVENTS, check_metadata=True)
+    assert [(name, schemas.description(f)) for name, f in schemas.iter_fields(stored)] == [
+        (name, schemas.description(f)) for name, f in schemas.iter_fields(EVENTS)]
+    got = read_table(str(tmp_path), "events")
+    assert got.schema.equals(EVENTS, check_metadata=True)
+    assert got.to_pylist() == [row]
 
 
 @pytest.mark.parametrize("name", sorted(ALL))

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.records import Article, Sentence
-from pipeline.stages.segment import MAX_WORDS, SegmentArticles, segment_text
+from pipeline.nlp.sentences import MAX_WORDS, segment_text
+from pipeline.stages.segment import SegmentArticles
 
 SEED = Path(__file__).parent.parent / "seeds" / "000_5da39cb2ce26b979.txt"
 
@@ -214,7 +215,16 @@ _NEWSY = st.sampled_from(
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(), st.lists(_NEWSY, max_size=200).map("".join)))
 def test_segment_text_property(text):
-    check_invariants(text, segment_text("h", text))
+    sentences = segment_text("h", text)
+    check_invariants(text, sentences)
+    # an empty list would pass the invariants: text with a letter or digit must
+    # give sentences, and every such character must lie inside one of their words
+    if any(ch.isalnum() for ch in text):
+        assert sentences, repr(text)
+    covered = {i for s in sentences for start, end in zip(s.word_starts, s.word_ends)
+               for i in range(start, end)}
+    lost = [(i, ch) for i, ch in enumerate(text) if ch.isalnum() and i not in covered]
+    assert not lost, (text, lost)
 
 
 # ----------------------------------------------------------------- Beam ----
@@ -246,8 +256,8 @@ def test_segment_articles_pipeline():
         )
         # every article comes out once, with its text and sentence count
         assert_that(
-            docs | "Meta" >> beam.Map(lambda d: (d.article_id, d.meta.source,
-                                                 d.meta.n_sentences, len(d.meta.text))),
+            docs | "Meta" >> beam.Map(lambda d: (d.article_id, d.article.source,
+                                                 d.n_sentences, len(d.article.text))),
             equal_to([("a", "a.txt", 2, 34), ("b", "b.jsonl:3", 2, 21), ("c", "c.txt", 0, 11)]),
             label="docs",
         )

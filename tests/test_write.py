@@ -9,8 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing import test_pipeline
 
-from pipeline.stages.write import (PART_FILE_RE, SORT_KEYS, WriteOutputs, WriteTable, read_table,
-                            rows_to_table, sort_rows)
+from pipeline.ops.tables import PART_FILE_RE, count_rows, head_rows, read_table
+from pipeline.stages.write import WriteOutputs, WriteTable
+from tests.tables import SORT_KEYS, rows_to_table, sort_rows
 from schemas import ARTICLES, DEAD_LETTERS, EVENTS
 
 SCHEMAS = {"events": EVENTS, "articles": ARTICLES, "dead_letters": DEAD_LETTERS}
@@ -249,13 +250,14 @@ def test_rows_to_table_and_sort_rows_without_beam():
     assert table.schema.equals(EVENTS, check_metadata=True)
     assert table.to_pylist() == rows
     assert rows_to_table([], EVENTS).num_rows == 0
-    with pytest.raises(ValueError, match="not nullable"):
-        rows_to_table([{"source": "s"}], DEAD_LETTERS)
+    # the helper checks with the sink's own check: its errors are the run's
+    with pytest.raises(ValueError, match="dead_letters: column 'stage' is not nullable"):
+        rows_to_table([{"source": "s"}], DEAD_LETTERS, "dead_letters")
+    with pytest.raises(ValueError, match=r"events: unknown column\(s\) \['bogus'\]"):
+        rows_to_table([dict(EVENT_ROWS[0], bogus=1)], EVENTS, "events")
 
 
 def test_count_rows_and_head_rows_read_only_what_they_need(tmp_path):
-    from pipeline.stages.write import count_rows, head_rows
-
     run_outputs(tmp_path, INPUT, num_shards=2)  # two files per table
     assert count_rows(str(tmp_path), "events") == len(EVENT_ROWS)
     assert count_rows(str(tmp_path), "dead_letters") == len(DEAD_ROWS)

@@ -124,3 +124,23 @@ def predict_windowed(predict: Predict, words: Sequence[str], size: int = WINDOW_
     if len(windows) == 1:
         return results[0]
     return merge_windows(len(words), windows, results)
+
+
+def predict_all(predict, sentences: Sequence[Sequence[str]]) -> list:
+    """``predict`` on every sentence, long ones in overlapping windows.
+
+    A sentence of more than ``WINDOW_WORDS`` words goes to windows straight
+    away (the full-length pass would be wasted); a shorter one that still ran
+    past the model window (``covered < len(words)``, sub-word-heavy text) is
+    tagged again in smaller windows. Nothing is truncated silently."""
+    direct = [i for i, words in enumerate(sentences) if len(words) <= WINDOW_WORDS]
+    out: list = [None] * len(sentences)
+    for i, frames in zip(direct, predict([sentences[i] for i in direct]) if direct else []):
+        out[i] = frames
+    for i, words in enumerate(sentences):
+        if out[i] is None:
+            out[i] = predict_windowed(predict, words)
+        elif out[i].covered < len(words):
+            fitted = min(len(words) // 2, out[i].covered)  # windows of what fitted
+            out[i] = predict_windowed(predict, words, size=max(MIN_WINDOW_WORDS, fitted))
+    return out

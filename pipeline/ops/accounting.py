@@ -26,7 +26,7 @@ from typing import Collection, Dict, Iterable, List, Mapping, Sequence, Set, Tup
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.stages.read import broken_links, select_inputs, split_path
+from pipeline.inputs.listing import broken_links, select_inputs, split_path
 
 _LINE_SUFFIX = re.compile(r":\d+$")  # "path:line" of a JSON Lines article
 _SHOWN = 5

@@ -13,6 +13,10 @@ into place:
   (copy, then delete, on object stores: not atomic per file, but still only
   after the run succeeded).
 
+The part files to move are listed by :func:`pipeline.ops.tables.part_files`
+(through pyarrow's filesystem of the path; see that module for the schemes it
+reads), and moved and deleted with Beam's ``FileSystems``.
+
 Part files of the destination that the new run did not write (an earlier run
 with more shards) are deleted after the move. A run that fails leaves the
 previous output as it was, and its staging folder is removed; a run that is
@@ -36,7 +40,7 @@ from typing import Iterable, List, Optional
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.stages.write import PART_FILE_RE, part_files, table_dir
+from pipeline.ops.tables import PART_FILE_RE, part_files, table_dir
 
 STAGING_PREFIX = ".staging-"
 STALE_STAGING_SECONDS = 24 * 3600

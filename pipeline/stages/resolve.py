@@ -21,32 +21,29 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from typing import Dict, Optional
+from dataclasses import replace
+from typing import Optional
 
 import apache_beam as beam
 
 from pipeline.nlp.actors import resolve_actors
 from pipeline.nlp.dates import resolve_date
-from pipeline.records import ArticleDoc
+from pipeline.records import ArticleDoc, Event
 
 _LOG = logging.getLogger(__name__)
 
 
-def resolve_event_date(row: Dict, published: Optional[dt.date]) -> Dict:
-    """Fill the date columns of one event row (and drop decode's private keys)."""
-    row = dict(row)
-    candidates = row.pop("_date_candidates", None) or ([row["date_text"]] if row.get("date_text") else [])
-    tense = row.pop("_tense", None)
+def resolve_event_date(event: Event, published: Optional[dt.date]) -> Event:
+    """The event with its date columns filled."""
+    candidates = event.date_candidates or ((event.date_text,) if event.date_text else ())
     for text in candidates:
-        r = resolve_date(text, published, tense)
+        r = resolve_date(text, published, event.tense)
         if r.date is not None:
-            row.update(date=r.date, date_precision=r.precision, date_source="text", date_text=text)
-            return row
+            return replace(event, date=r.date, date_precision=r.precision, date_source="text",
+                           date_text=text)
     if published is not None:
-        row.update(date=published, date_precision="day", date_source="published")
-    else:
-        row.update(date=None, date_precision=None, date_source="none")
-    return row
+        return replace(event, date=published, date_precision="day", date_source="published")
+    return replace(event, date=None, date_precision=None, date_source="none")
 
 
 STAGE = "resolve"
@@ -58,15 +55,15 @@ def resolve_article(doc: ArticleDoc) -> ArticleDoc:
     in text order. All of the article's events or, when resolving raises, none
     (and a dead letter)."""
     try:
-        events = sorted(doc.events, key=lambda r: (r["sentence_index"], r["action_start"]))
-        rows = [resolve_event_date(row, doc.meta.published) for row in events]
+        events = sorted(doc.events, key=lambda e: (e.sentence_index, e.action_start))
+        events = [resolve_event_date(e, doc.article.published) for e in events]
         mentions = sorted(doc.mentions, key=lambda m: (m.start, m.end))
-        rows = resolve_actors(doc.meta.text, rows, mentions)
+        events = resolve_actors(doc.article.text, events, mentions)
     except Exception as e:  # noqa: BLE001 -- one bad article must not fail the run
         _LOG.exception("%s: resolve failed", doc.article_id)
         failed = doc.failed(STAGE, f"internal_error: {type(e).__name__}: {e}")
         return dataclasses.replace(failed, events=())
-    return dataclasses.replace(doc, events=tuple(rows))
+    return dataclasses.replace(doc, events=tuple(events))
 
 
 class ResolveArticles(beam.PTransform):

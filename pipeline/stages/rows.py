@@ -1,6 +1,7 @@
 """ArticleDocs -> the rows of the three tables: events, articles, dead_letters.
 
-One job: the last step before ``write``. Every article becomes exactly one
+One job: the last step before ``write``, and the only place where an ``Event``
+becomes a dict (``event_row``: the ``schemas.events`` columns). Every article becomes exactly one
 ``articles`` row (``ok``, or ``dead_letter`` when any stage left a dead letter
 on it), its events become ``events`` rows, and its dead letters ``dead_letters``
 rows; an input that never became an article (the read stage's dead letters)
@@ -9,29 +10,43 @@ which ``accounting`` checks after the run.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Dict, Iterable, List
 
 import apache_beam as beam
 
-from pipeline.records import ArticleDoc, ArticleMeta, DeadLetter
+from schemas import EVENTS as EVENTS_SCHEMA
+from pipeline.records import Article, ArticleDoc, DeadLetter, Event
 
 EVENTS = "events"
 ARTICLES = "articles"
 DEAD_LETTERS = "dead_letters"
 
 
-def article_row(meta: ArticleMeta, n_events: int, dead: List[DeadLetter]) -> Dict:
+#: The events table's columns: an ``Event``'s fields of those names.
+EVENT_COLUMNS = tuple(EVENTS_SCHEMA.names)
+
+
+def event_row(event: Event) -> Dict:
+    """An ``Event`` as an ``events`` row: the schema's columns, in its order."""
+    row = {name: getattr(event, name) for name in EVENT_COLUMNS}
+    row["roles"] = [dataclasses.asdict(r) for r in event.roles]
+    return row
+
+
+def article_row(article: Article, n_sentences: int, n_events: int,
+                dead: List[DeadLetter]) -> Dict:
     return {
-        "article_id": meta.article_id,
-        "source": meta.source,
-        "published": meta.published,
-        "title": meta.title,
-        "url": meta.url,
+        "article_id": article.article_id,
+        "source": article.source,
+        "published": article.published,
+        "title": article.title,
+        "url": article.url,
         "status": "dead_letter" if dead else "ok",
-        "n_sentences": meta.n_sentences,
+        "n_sentences": n_sentences,
         "n_events": n_events,
         "error": "; ".join(sorted({d.reason for d in dead})) or None,
-        "content_hash": meta.content_hash or None,
+        "content_hash": article.content_hash or None,
     }
 
 
@@ -51,11 +66,11 @@ def dead_letter_row(d: DeadLetter) -> Dict:
 
 def doc_rows(doc: ArticleDoc) -> Iterable:
     """Tagged rows of one doc: its events, its dead letters, then its article row."""
-    for row in doc.events:
-        yield beam.pvalue.TaggedOutput(EVENTS, row)
+    for event in doc.events:
+        yield beam.pvalue.TaggedOutput(EVENTS, event_row(event))
     for d in doc.dead:
         yield beam.pvalue.TaggedOutput(DEAD_LETTERS, dead_letter_row(d))
-    yield article_row(doc.meta, len(doc.events), list(doc.dead))
+    yield article_row(doc.article, doc.n_sentences, len(doc.events), list(doc.dead))
 
 
 class TableRows(beam.PTransform):

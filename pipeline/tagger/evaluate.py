@@ -149,8 +149,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", default="../shared/data")
     ap.add_argument("--json", help="also write the metrics here")
     ap.add_argument("--limit", type=int, default=0, help="score only the first N sentences of each set")
-    ap.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default=None,
-                    help="encoder runtime (default: $NEWSEVENTS_RUNTIME, else torch)")
+    ap.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default="torch",
+                    help="encoder runtime (default: torch)")
     args = ap.parse_args(argv)
 
     import torch

@@ -166,7 +166,7 @@ def cut_passes(order: Sequence[int], lengths: Sequence[int], batch_size: int,
 class Predictor:
     def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
                  pred_threshold: float = 0.5, batch_size: int = 32,
-                 runtime: Optional[str] = None, max_batch_words: int = MAX_BATCH_WORDS,
+                 runtime: str = "torch", max_batch_words: int = MAX_BATCH_WORDS,
                  context_layer: Optional[int] = None, max_frame_words: int = MAX_FRAME_WORDS):
         """``batch_size``: sentences per forward pass, and ``max_batch_words``
         the most padded words in one (sentences x the longest): long sentences
@@ -176,13 +176,13 @@ class Predictor:
         chunks of at most that many frames x padded words.
         ``runtime``: what computes the encoder and the role heads:
         ``"torch"``, or ONNX Runtime with ``"onnx"`` (fp32) / ``"onnx-int8"``
-        (see ``onnx_runtime``). Default: ``$NEWSEVENTS_RUNTIME``, else torch.
+        (see ``onnx_runtime``).
         ``context_layer``: also return, per sentence, every word's vector after
         that encoder layer (``SentenceFrames.word_vectors``), taken from the
-        same forward pass: what ``pipeline.nlp.events.similarity`` types events with."""
-        from .onnx_runtime import check_runtime, default_runtime
+        same forward pass: what the event head (and the similarity typer) read."""
+        from .onnx_runtime import check_runtime
 
-        self.runtime = check_runtime(runtime) if runtime else default_runtime()
+        self.runtime = check_runtime(runtime)
         self.model = model.to(device).eval()
         self.device = torch.device(device)
         self.config = model.config
@@ -219,7 +219,7 @@ class Predictor:
                                     extra_layer=context_layer)
 
     @classmethod
-    def from_folder(cls, folder: str, device: str = "cpu", runtime: Optional[str] = None,
+    def from_folder(cls, folder: str, device: str = "cpu", runtime: str = "torch",
                     **kw) -> "Predictor":
         return cls(EventTagger.load(folder, device=device), device=device, runtime=runtime, **kw)
 

@@ -32,11 +32,11 @@ import hashlib
 import os
 import sys
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Tuple
 
 import numpy as np
 
-from pipeline.nlp.events.head import (FEATURES_KEY, TYPES, EventHead, EventHeadConfig, build_network,
+from pipeline.nlp.events.head import (TYPES, EventHead, EventHeadConfig, build_network,
                                  is_coded, softmax)
 from pipeline.nlp.events.factuality import VALUES as FACTS
 
@@ -64,7 +64,7 @@ def _sentence(words, idx: int):
 
 def distant_examples(data_dir: str, predictor, table, limit: int = 0, log=print):
     """(features, event label, type label) for every training predicate with an argument."""
-    from pipeline.stages.decode import decode_sentence
+    from pipeline.nlp.events.frames import decode_sentence
     from pipeline.tagger.data import load_training
 
     train, dev = load_training(data_dir, sources=("ewt", "ewt-train", "masc", "frames"))
@@ -81,13 +81,12 @@ def distant_examples(data_dir: str, predictor, table, limit: int = 0, log=print)
             sent = _sentence(ex.words, k + n)
             roleset = {f.pred_idx: f.roleset for f in ex.frames}
             start_to_idx = {s: i for i, s in enumerate(sent.word_starts)}
-            for row in decode_sentence(sent, res, "train"):
-                i = start_to_idx.get(row["action_start"])
-                rs = roleset.get(i)
-                if rs is None or FEATURES_KEY not in row:
+            for event in decode_sentence(sent, res, "train"):
+                rs = roleset.get(start_to_idx.get(event.action_start))
+                if rs is None or event.head_features is None:
                     continue
                 plover, cls = table.get(rs, ("OTHER", "occurrence"))
-                X.append(row[FEATURES_KEY])
+                X.append(event.head_features)
                 ev.append(1.0 if cls == "occurrence" else 0.0)
                 ty.append(TYPES.index(plover) if plover in TYPES else TYPES.index("OTHER"))
         log(f"distant: {min(k + 512, len(exs))}/{len(exs)} sentences, {len(X)} frames "
@@ -98,15 +97,17 @@ def distant_examples(data_dir: str, predictor, table, limit: int = 0, log=print)
 def gold_examples(predictor, data_dir: str, work: str):
     """(features, event, type, article ids, gold rows, pipeline rows) for the labelled
     rows of the gold set's dev articles and of its training-only articles."""
-    from bench.gold_offline import decoded_rows, gold_texts, key, load_gold
+    from bench.gold_offline import decoded_events, event_row, gold_texts, key, load_gold
 
     gold = {key(r): r for r in load_gold("dev") + load_gold("train") if r["event"] is not None}
     texts = gold_texts(data_dir, work)
     ids = {k[0] for k in gold}
-    rows = [r for r in decoded_rows({a: t for a, t in texts.items() if a in ids}, predictor)
-            if key(r) in gold and FEATURES_KEY in r]
+    events = [e for e in decoded_events({a: t for a, t in texts.items() if a in ids}, predictor)
+              if (e.article_id, e.sentence_index, e.action_start) in gold
+              and e.head_features is not None]
+    rows = [event_row(e) for e in events]
     g = [gold[key(r)] for r in rows]
-    X = np.stack([r[FEATURES_KEY] for r in rows]).astype(np.float32)
+    X = np.stack([e.head_features for e in events]).astype(np.float32)
     return (X, np.array([float(x["event"]) for x in g], np.float32),
             np.array([TYPES.index(x["type"]) for x in g], np.int64),
             [r["article_id"] for r in rows], g, rows,
@@ -301,8 +302,7 @@ def main(argv=None) -> int:
 
         with open(args.dump, "wb") as f:
             pickle.dump({"oof_e": oof_e, "oof_t": oof_t, "gold": gold_rows,
-                         "rows": [{k: v for k, v in r.items() if k != FEATURES_KEY}
-                                  for r in pipe_rows]}, f)
+                         "rows": pipe_rows}, f)
     config.extra = {"distant_frames": int(len(Xd)), "gold_dev_rows": int(on_dev.sum()),
                     "gold_training_only_rows": int((~on_dev).sum()),
                     "gold_weight": args.gold_weight, "epochs": args.epochs,

@@ -35,8 +35,6 @@ PLOVER_TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "R
 TYPES = PLOVER_TYPES + ["OTHER"]
 WEIGHTS_FILE = "event_head.safetensors"
 CONFIG_FILE = "event_head.json"
-#: the private event-row key that carries a frame's features from decode to classify
-FEATURES_KEY = "_head_features"
 MODAL_CLASSES = ("future", "hypothetical", "other")
 N_FLAGS = 4 + len(MODAL_CLASSES) + len(FACTUALITY_VALUES)
 

@@ -22,10 +22,10 @@ Method
       on their own with the same 2 layers: mean pooling over the attention mask
       (what sentence-transformers does) and L2 normalisation. So is an event
       that comes without ``_type_vec`` (no sentence to read it in).
-    * Type descriptions (``TYPES`` below): for every type a definition in our own
-      words after the PLOVER codebook, six example event phrasings, and a few
-      typical predicate lemmas. OTHER (reporting, saying, economic news, ...) has
-      the same and competes like a type.
+    * Type descriptions (``TYPES``, in ``codebook``): for every type a
+      definition in our own words after the PLOVER codebook, six example event
+      phrasings, and a few typical predicate lemmas. OTHER (reporting, saying,
+      economic news, ...) has the same and competes like a type.
     * Three similarities per type, all cosine: the event (its in-context
       vector, or the embedding of "{who} {action} {target} {object}" when it
       has none) against the type *prototype* (mean embedding of definition +
@@ -57,143 +57,17 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from pipeline.nlp.events.codebook import ALL_TYPES, PLOVER_TYPES, TYPES
+
 __all__ = ["EventTyper", "PLOVER_TYPES", "TYPES", "CALIBRATION", "CONTEXT_LAYER", "event_text",
-           "context_vector", "attach_context_vectors"]
+           "context_vector"]
 
 #: The tagger encoder layer whose word vectors type events (see Method).
 CONTEXT_LAYER = 2
 #: The private event-row keys that carry the in-context vectors (see ``decode``).
 VECTOR_KEY, COMPLEMENT_KEY = "_type_vec", "_type_vec_complement"
-
-PLOVER_TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT",
-                "REQUEST", "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION",
-                "MOBILIZE", "COERCE", "ASSAULT"]
-ALL_TYPES = PLOVER_TYPES + ["OTHER"]
+#: The cooperative acts a negated REJECT's complement may be (see Negation).
 COOPERATIVE = {"AGREE", "CONSULT", "COOPERATE", "SUPPORT", "CONCEDE"}
-
-#: type -> (definition, example phrasings, typical predicate lemmas)
-TYPES: Dict[str, Tuple[str, List[str], List[str]]] = {
-    "AGREE": (
-        "Agree to, sign, accept or ratify an agreement, deal, treaty, ceasefire or "
-        "proposal; settle a dispute; commit to abide by a deal.",
-        ["the two governments signed a peace treaty", "rebels accepted a ceasefire",
-         "parliament ratified the accord", "the sides reached an agreement on trade",
-         "the union agreed to the wage offer", "leaders concluded a security pact"],
-        ["agree", "sign", "accept", "ratify", "settle", "conclude"]),
-    "CONSULT": (
-        "Meet, hold talks, negotiate, visit, telephone or host another party to "
-        "discuss an issue.",
-        ["the president met his counterpart", "diplomats held talks in Geneva",
-         "the envoy visited the capital", "the leaders spoke by telephone",
-         "negotiators discussed a prisoner exchange", "the minister hosted a delegation"],
-        ["meet", "negotiate", "visit", "discuss", "host", "talk"]),
-    "SUPPORT": (
-        "Express verbal support: praise, endorse, welcome, approve of, back or "
-        "defend another actor or its policy.",
-        ["the government praised the decision", "allies endorsed the candidate",
-         "the minister welcomed the ruling", "the party expressed support for the plan",
-         "officials defended the operation", "the council commended the peacekeepers"],
-        ["praise", "endorse", "welcome", "support", "back", "commend"]),
-    "CONCEDE": (
-        "Yield or make a concession: release prisoners, ease or lift restrictions, "
-        "apologize, allow access, return property, step down.",
-        ["the authorities freed detained activists", "the government eased the blockade",
-         "the regime lifted the state of emergency", "the minister apologized for the remarks",
-         "the army allowed aid convoys through", "the president resigned"],
-        ["release", "ease", "lift", "apologize", "allow", "yield"]),
-    "COOPERATE": (
-        "Engage in joint action or material cooperation: joint military exercises, "
-        "intelligence sharing, economic, technical or judicial cooperation.",
-        ["the navies held joint drills", "the agencies shared intelligence",
-         "the two countries cooperate on energy", "police forces coordinated a joint operation",
-         "the firms jointly developed a vaccine", "the states expanded defense cooperation"],
-        ["cooperate", "collaborate", "coordinate", "share", "partner"]),
-    "AID": (
-        "Provide material assistance: weapons and military aid, money, loans, "
-        "humanitarian aid, food, medicine, rescue teams or peacekeepers.",
-        ["the government sent weapons to the army", "donors provided humanitarian aid",
-         "the bank granted a loan", "the country supplied tanks",
-         "agencies delivered food and medicine", "the alliance pledged military assistance"],
-        ["provide", "supply", "send", "deliver", "donate", "fund"]),
-    "RETREAT": (
-        "Withdraw, pull back or retreat forces; leave or evacuate a position or "
-        "territory; demobilize.",
-        ["troops withdrew from the city", "the army pulled back its forces",
-         "fighters retreated from the front line", "the mission evacuated its staff",
-         "soldiers left the occupied area", "the country pulled out of the region"],
-        ["withdraw", "retreat", "evacuate", "leave", "pull back"]),
-    "REQUEST": (
-        "Ask for, appeal for, call on, urge or demand that another actor do or "
-        "provide something.",
-        ["the government asked for international assistance", "the UN called for a ceasefire",
-         "protesters demanded the resignation", "the minister urged allies to send more weapons",
-         "the country requested an emergency meeting", "officials appealed for calm"],
-        ["ask", "request", "urge", "appeal", "demand", "call on"]),
-    "ACCUSE": (
-        "Criticize, condemn, denounce, blame, accuse or allege wrongdoing by "
-        "another actor.",
-        ["the ministry condemned the attack", "the government accused its neighbor of aggression",
-         "officials blamed the rebels for the bombing", "rights groups criticized the crackdown",
-         "the president denounced the sanctions", "the opposition alleged fraud"],
-        ["accuse", "criticize", "condemn", "blame", "denounce", "allege"]),
-    "REJECT": (
-        "Reject, refuse, deny, veto, dismiss or block a proposal, request, "
-        "accusation or demand; rule out doing something.",
-        ["the government rejected the peace plan", "the country vetoed the resolution",
-         "officials denied the allegations", "the president refused to negotiate",
-         "the ministry dismissed the report", "the leader ruled out any concessions"],
-        ["reject", "refuse", "deny", "veto", "dismiss", "rule out"]),
-    "THREATEN": (
-        "Threaten or warn of force, sanctions or other consequences; issue an "
-        "ultimatum.",
-        ["the country threatened military action", "the leader warned of serious consequences",
-         "officials threatened to cut off gas supplies", "the government issued an ultimatum",
-         "the military warned it would retaliate", "the president threatened sanctions"],
-        ["threaten", "warn", "menace"]),
-    "PROTEST": (
-        "Civilian collective protest: demonstrations, rallies, marches, strikes, "
-        "sit-ins, hunger strikes, boycotts.",
-        ["thousands demonstrated against the government", "workers went on strike",
-         "activists staged a rally", "students marched in the capital",
-         "prisoners began a hunger strike", "the party boycotted the vote"],
-        ["protest", "demonstrate", "rally", "march", "strike", "boycott"]),
-    "SANCTION": (
-        "Impose sanctions, embargoes, asset freezes or travel bans; expel "
-        "diplomats; break off or downgrade relations; suspend aid or cooperation.",
-        ["the government imposed sanctions on officials", "the country expelled diplomats",
-         "the bloc froze assets", "the state severed diplomatic relations",
-         "the donor suspended aid", "the union imposed an arms embargo"],
-        ["sanction", "embargo", "expel", "freeze", "suspend", "sever"]),
-    "MOBILIZE": (
-        "Mobilize or deploy armed forces, raise the military alert, call up "
-        "reservists, mass troops: a military build-up without attacking.",
-        ["the army deployed troops to the border", "the country mobilized reservists",
-         "the military raised its alert level", "forces massed near the frontier",
-         "the navy dispatched warships to the strait", "the government called up conscripts"],
-        ["mobilize", "deploy", "mass", "station", "alert"]),
-    "COERCE": (
-        "Non-lethal repression or coercion: arrest, detain, seize, raid, ban, "
-        "censor, deport, impose curfews or restrictions.",
-        ["police arrested opposition leaders", "security forces detained journalists",
-         "authorities banned the protest", "the coast guard seized a vessel",
-         "the government deported foreign workers", "officers raided the offices"],
-        ["arrest", "detain", "seize", "ban", "raid", "deport"]),
-    "ASSAULT": (
-        "Use violence: attack, bomb, shell, shoot, kill, wound, abduct or torture; "
-        "missile and drone strikes.",
-        ["militants attacked a police station", "warplanes bombed the town",
-         "gunmen killed civilians", "a missile struck the building",
-         "soldiers shot protesters", "rebels kidnapped aid workers"],
-        ["attack", "kill", "bomb", "shell", "shoot", "abduct"]),
-    "OTHER": (
-        "Statements, reports, expectations and events without a political "
-        "interaction between actors: saying, reporting, believing, estimating, "
-        "prices and figures rising or falling.",
-        ["the minister said the talks continue", "the agency reported new figures",
-         "analysts expect growth", "officials believe the fire was an accident",
-         "the company published its results", "prices rose last month"],
-        ["say", "report", "expect", "believe", "estimate", "rise"]),
-}
 
 #: Fitted on tests/data/gold/event_types_dev.jsonl by
 #: ``python -m bench.event_types_eval --fit`` (see docs/ACTORS.md).
@@ -224,49 +98,6 @@ def context_vector(word_vectors: np.ndarray, words: Sequence[int]) -> Optional[n
         return None
     v = rows.astype(np.float32).mean(0)
     return (v / max(float(np.linalg.norm(v)), 1e-9)).astype(np.float16)
-
-
-def _find(sentence: str, part: Optional[str]) -> Optional[Tuple[int, int]]:
-    if not part or not part.strip():
-        return None
-    i = sentence.find(part)
-    if i < 0:
-        i = sentence.lower().find(part.lower())
-    return None if i < 0 else (i, i + len(part))
-
-
-def attach_context_vectors(rows: Sequence[dict], word_vectors) -> List[dict]:
-    """Event rows given as text with their ``sentence`` (a labelled set, an
-    event from elsewhere) -> the same rows with the in-context vectors that
-    ``decode`` gives pipeline events. ``word_vectors``: word lists -> one
-    ``(words x hidden)`` array each (``EventTyper.word_vectors``, or a
-    ``Predictor(context_layer=...)``'s ``SentenceFrames.word_vectors``). A part
-    not found in its sentence is left out; a row without a sentence is left as
-    it is (typed from its text)."""
-    from pipeline.stages.segment import segment_text
-
-    out = [dict(r) for r in rows]
-    todo = [r for r in out if r.get("sentence")]
-    split = []
-    for r in todo:
-        sents = segment_text("event", r["sentence"])
-        split.append(([w for s in sents for w in s.words],
-                      [(a, b) for s in sents for a, b in zip(s.word_starts, s.word_ends)]))
-    vectors = word_vectors([words for words, _ in split]) if split else []
-    for r, (_, offsets), vec in zip(todo, split, vectors):
-        def words_of(*parts):
-            ids = []
-            for part in parts:
-                span = _find(r["sentence"], part)
-                if span:
-                    ids += [k for k, (a, b) in enumerate(offsets) if a < span[1] and b > span[0]]
-            return ids
-
-        parties = words_of(r.get("who"), r.get("target"), r.get("object"))
-        r[VECTOR_KEY] = context_vector(vec, parties + words_of(r.get("action")))
-        if r.get("negated") and (r.get("target") or r.get("object")):
-            r[COMPLEMENT_KEY] = context_vector(vec, parties)
-    return out
 
 
 class EventTyper:
@@ -341,7 +172,8 @@ class EventTyper:
         """Per sentence (a word list), every word's mean sub-word vector after
         the encoder's ``layer`` layers, float16: what the tagger returns as
         ``SentenceFrames.word_vectors`` with ``context_layer=layer``, for
-        sentences the tagger did not read (``attach_context_vectors``)."""
+        sentences the tagger did not read
+        (``bench.event_vectors.attach_context_vectors``)."""
         import torch
 
         from pipeline.tagger.tokens import encode_words, word_means

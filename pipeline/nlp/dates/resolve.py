@@ -1,79 +1,11 @@
-"""Resolve temporal expressions (ARGM-TMP spans) to a calendar date + precision.
+"""Resolution of a temporal expression against the publication date.
 
-``resolve_date(text, published, tense)`` turns the time argument of an event
-("on Wednesday", "at the beginning of June", "last week", "in 2019") into a
-:class:`ResolvedDate` anchored on the article's publication date.  It is pure,
-offline (``dateparser`` only, with ``languages=["en"]`` so no language
-detection runs) and memoised per ``(text, published, tense)``.
-
-Output
-    ``date`` is a :class:`datetime.date`; ``precision`` is ``"day"``,
-    ``"month"`` or ``"year"``.  Month precision gives the first day of the
-    month, year precision 1 January.  Anything that does not name a calendar
-    date gives ``ResolvedDate(None, None)``; the function never raises.
-
-Rules (``tense`` is ``"past"``, ``"future"`` or ``None`` = present/unknown)
-    * Leading prepositions and hedges are dropped before resolving: "on",
-      "at", "in", "by", "since", "until", "after", "before", "as of", "back",
-      "sometime", "early", "late", "mid-", "earlier", "later", "the
-      beginning/start/middle/end of", "the first/last week of", "the first half
-      of", "the morning/night of", ...  They move a point inside the period;
-      they do not change which period is meant, so "late last year" is last
-      year and "mid-June" is June.  Clock times ("at 3 p.m.") are dropped too.
-    * A bare weekday ("Thursday", "on Wednesday", "this Monday") is the most
-      recent such day ON OR BEFORE publication for past/None tense (a weekday
-      equal to the publication day is that day), and the next one ON OR AFTER
-      publication for future tense.  "last <weekday>" is the most recent one
-      STRICTLY before publication and "next <weekday>" the first one STRICTLY
-      after, whatever the tense ("next Friday" published on a Thursday is the
-      next day).  "<weekday> last/this/next week" is that weekday inside that
-      ISO week.  "(over) the weekend" is the Saturday, found like a weekday.
-    * A month without a year ("in June", "at the beginning of June", "on
-      March 3", "Dec. 25", "last June") takes the publication year; for past
-      tense, when that would start after publication, the previous year; for
-      future tense, when it would end before publication, the next year.
-      "last <month>" is the latest one that has ended, "next <month>" the
-      first one that has not started.  A bare ordinal ("on the 15th") works the
-      same way inside the publication month.
-    * Weeks have no precision of their own: "last week", "this week", "next
-      week", "two weeks ago" resolve to the MONDAY of that ISO week with
-      precision "day" (the Monday identifies the week; it does not claim the
-      event happened on Monday).
-    * "this/last/next month", "earlier this month", "N months ago" -> the
-      first of that month, precision "month"; "this/last/next year", "late
-      last year", "N years ago" -> 1 January, precision "year".
-    * "yesterday", "today", "now", "currently", "tonight", "this morning",
-      "last night" (= yesterday), "tomorrow", "N days ago" -> precision "day".
-      "in N days/weeks/months/years" counts forward from publication unless
-      the tense is past (then "in two weeks" is a duration -> None); "N ...
-      from now" always counts forward.
-    * Seasons resolve to their YEAR only (precision "year"), northern
-      meteorological seasons (spring = Mar-May, summer = Jun-Aug, autumn/fall
-      = Sep-Nov), with the same past/future year rule as months.  A winter
-      straddles two years, so a relative winter ("last winter", "in the
-      winter") is None; "winter 2020" is 2020.
-    * Decades and centuries ("the 1990s", "the '90s", "the 20th century") are
-      None: the precision vocabulary has nothing coarser than a year, and
-      1990/"year" would claim ten times more than the text says.
-    * Vague or non-calendar expressions are None: "recently", "for years",
-      "always", "after the talks", "when he arrived", "in the coming weeks",
-      "the past few days", "a few days ago", "the next day" (relative to the
-      story, not to publication), "", and anything over 80 characters.
-    * With ``published=None`` only absolute expressions resolve ("in 2019",
-      "June 19, 2024", "March 2020"); everything relative or year-less is None.
-    * Numeric dates are read month-first (``DATE_ORDER="MDY"``, dateparser's
-      English default and US news usage) unless the form is unambiguous
-      ("2024-06-19", "19.06.2024").
-
-``dateparser`` is the base for absolute dates (its ``DateData.period`` gives
-the precision).  It is only ever fed what is left after our own handling of
-relative expressions, restricted to its ``absolute-time`` parser and to a
-whitelist of date-shaped tokens, because on its own it reads far too much
-("1990s" as 1990 seconds ago, a bare "20" as 20 January, 10-digit numbers as
-timestamps) and its weekday/month direction differs from the rules above
-(a past "Thursday" on a Thursday is a week earlier; a future "June" in June is
-next year).  ``STRICT_PARSING``/``REQUIRE_PARTS`` are not used: month- and
-year-only expressions are wanted, and the period tells us what was present.
+``resolve_date`` (memoised, never raises) normalises a span, strips its
+hedges, then tries the relative readings (weekdays, weekends, this/last/next,
+N units ago, seasons, bare ordinals) and falls back to dateparser for absolute
+calendar dates; the result carries its precision (day, month or year). The
+rules are in the package docstring (:mod:`pipeline.nlp.dates`); the words and
+patterns in :mod:`pipeline.nlp.dates.expressions`.
 """
 
 from __future__ import annotations
@@ -85,6 +17,24 @@ from dataclasses import dataclass
 from typing import Optional
 
 from dateparser.date import DateDataParser
+
+from pipeline.nlp.dates.expressions import (
+    _DAYPART_RE,
+    _DECADE_RE,
+    _HEDGE_RE,
+    _MONTH_RE,
+    _MONTHS,
+    _NUM_RE,
+    _NUMERIC_DATE,
+    _POSITION_SET,
+    _SEASONS,
+    _TOKEN_RE,
+    _UNIT_RE,
+    _WEEKDAY_RE,
+    _WEEKDAYS,
+    _normalise,
+    _number,
+)
 
 __all__ = ["ResolvedDate", "resolve_date"]
 
@@ -103,214 +53,11 @@ _NONE = ResolvedDate(None, None)
 _MAX_LEN = 80
 _ONE_DAY = datetime.timedelta(days=1)
 
-_MONTHS = {
-    "january": 1,
-    "jan": 1,
-    "february": 2,
-    "feb": 2,
-    "march": 3,
-    "mar": 3,
-    "april": 4,
-    "apr": 4,
-    "may": 5,
-    "june": 6,
-    "jun": 6,
-    "july": 7,
-    "jul": 7,
-    "august": 8,
-    "aug": 8,
-    "september": 9,
-    "sept": 9,
-    "sep": 9,
-    "october": 10,
-    "oct": 10,
-    "november": 11,
-    "nov": 11,
-    "december": 12,
-    "dec": 12,
-}
-_WEEKDAYS = {
-    "monday": 0,
-    "mon": 0,
-    "tuesday": 1,
-    "tue": 1,
-    "tues": 1,
-    "wednesday": 2,
-    "wed": 2,
-    "thursday": 3,
-    "thu": 3,
-    "thur": 3,
-    "thurs": 3,
-    "friday": 4,
-    "fri": 4,
-    "saturday": 5,
-    "sat": 5,
-    "sunday": 6,
-    "sun": 6,
-}
-_NUMBERS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "a couple of": 2,
-    "a couple": 2,
-    "couple of": 2,
-}
-# Northern meteorological seasons: first month of each.
-_SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
-
-_MONTH_RE = r"(?:%s)\.?" % "|".join(sorted(_MONTHS, key=len, reverse=True))
-_WEEKDAY_RE = r"(?:%s)\.?" % "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
-_NUM_RE = r"(?:\d{1,3}|%s)" % "|".join(sorted(_NUMBERS, key=len, reverse=True))
-_UNIT_RE = r"(?:day|week|month|year)s?"
-
-# Hedges that only move the point inside the named period.  The flag says
-# whether it is a "position" hedge, after which "the month" means this month
-# ("by the end of the month").
-_POSITION_HEDGES = [
-    "the very beginning of",
-    "the very start of",
-    "the very end of",
-    "the beginning of",
-    "beginning of",
-    "the start of",
-    "start of",
-    "the middle of",
-    "middle of",
-    "the end of",
-    "end of",
-    "the close of",
-    "the first half of",
-    "the second half of",
-    "first half of",
-    "second half of",
-    "the first week of",
-    "the second week of",
-    "the third week of",
-    "the last week of",
-    "the final week of",
-    "the first days of",
-    "the last days of",
-    "the final days of",
-    "the first weeks of",
-    "the last weeks of",
-    "the first months of",
-    "the last months of",
-    "the early part of",
-    "the latter part of",
-    "the later part of",
-    "the early",
-    "the late",
-    "the mid",
-    "very early",
-    "very late",
-    "early",
-    "late",
-    "mid",
-    "earlier",
-    "later",
-]
-_PLAIN_HEDGES = [
-    "on",
-    "at",
-    "in",
-    "by",
-    "since",
-    "until",
-    "till",
-    "til",
-    "from",
-    "during",
-    "throughout",
-    "through",
-    "around",
-    "about",
-    "circa",
-    "approximately",
-    "roughly",
-    "as of",
-    "as early as",
-    "as late as",
-    "as recently as",
-    "as soon as",
-    "as far back as",
-    "no later than",
-    "no earlier than",
-    "not until",
-    "not before",
-    "not after",
-    "sometime",
-    "some time",
-    "starting",
-    "beginning",
-    "effective",
-    "after",
-    "before",
-    "shortly after",
-    "shortly before",
-    "just after",
-    "just before",
-    "soon after",
-    "right after",
-    "ahead of",
-    "prior to",
-    "over",
-    "back",
-    "way back",
-    "only",
-    "just",
-    "even",
-    "the week of",
-    "the weekend of",
-    "the morning of",
-    "the afternoon of",
-    "the evening of",
-    "the night of",
-    "the day of",
-]
-_HEDGE_RE = re.compile(
-    r"^(%s)\s+"
-    % "|".join(
-        re.escape(h)
-        for h in sorted(_POSITION_HEDGES + _PLAIN_HEDGES, key=len, reverse=True)
-    )
-)
-_POSITION_SET = frozenset(_POSITION_HEDGES)
-
-# Clock times carry no calendar information; drop them (with a time zone).
-_TIME_RE = re.compile(
-    r"\b(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:a\.?m\.?|p\.?m\.?)|\d{1,2}:\d{2}|noon|midnight)"
-    r"(?:\s+(?:et|est|edt|ct|cst|cdt|pt|pst|pdt|gmt|bst|cet|cest|utc|local time))?(?=\W|$)"
-)
-_DAYPART_RE = re.compile(r"^(.*\S)\s+(?:morning|afternoon|evening|night)$")
-_DECADE_RE = re.compile(
-    r"^(?:the\s+)?(?:'?\d{2}|\d{3}0)'?s$|^(?:the\s+)?(?:twenties|thirties|forties|fifties|"
-    r"sixties|seventies|eighties|nineties)$|^(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century$"
-)
-
-# Tokens the absolute (dateparser) fallback may see; anything else is not a date.
-_DAY_TOKEN = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
-_NUMERIC_DATE = r"(?:\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}[-/.]\d{1,2}(?:[-/.](?:\d{2}|\d{4}))?)"
-_TOKEN_RE = re.compile(
-    r"^(?:%s|%s|\d{4}|%s|of|the)$" % (_MONTH_RE, _DAY_TOKEN, _NUMERIC_DATE)
-)
-
 
 def resolve_date(
     text: str, published: Optional[datetime.date], tense: Optional[str] = None
 ) -> ResolvedDate:
-    """Resolve an ARGM-TMP span to a date and precision; see the module docstring."""
+    """Resolve an ARGM-TMP span to a date and precision; see the package docstring."""
     try:
         if not isinstance(text, str):
             return _NONE
@@ -369,12 +116,6 @@ def _on_or_before(d: datetime.date, weekday: int) -> datetime.date:
 def _on_or_after(d: datetime.date, weekday: int) -> datetime.date:
     return d + datetime.timedelta(days=(weekday - d.weekday()) % 7)
 
-
-def _number(word: str) -> Optional[int]:
-    word = word.strip()
-    if word.isdigit():
-        return int(word)
-    return _NUMBERS.get(word)
 
 
 def _month_year(
@@ -442,19 +183,6 @@ def _parser(base: Optional[datetime.date], tense: Optional[str]) -> DateDataPars
 
 # --------------------------------------------------------------------------- core
 
-
-def _normalise(text: str) -> str:
-    s = (
-        text.lower()
-        .replace("\u2019", "'")
-        .replace("\u2018", "'")
-        .replace("\u2013", "-")
-    )
-    s = re.sub(r"\s+", " ", s).strip()
-    s = _TIME_RE.sub(" ", s)
-    s = re.sub(r"\bmid-", "mid ", s)
-    s = re.sub(r"\s+", " ", s)
-    return s.strip(" ,;:()[]\"'!?.")
 
 
 def _resolve(

@@ -1,0 +1,122 @@
+"""The hand-maintained gazetteer tables: what no maintained data package carries.
+
+IGOs and their aliases, non-capital seats of government (metonyms), common
+names and abbreviations, irregular demonyms, and the English suffix rules that
+generate the regular demonyms. Plain data; :mod:`pipeline.nlp.gazetteer.tables`
+builds the lookup tables from it.
+"""
+from __future__ import annotations
+
+from typing import Dict, Tuple
+
+#: IGO code -> (display name, aliases). Codes are the organisations' own
+#: acronyms; acronym aliases are matched in capitals only.
+IGOS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
+    "NATO": ("NATO", ("NATO", "North Atlantic Treaty Organization",
+                      "North Atlantic Treaty Organisation", "North Atlantic Alliance")),
+    "EU": ("European Union", ("EU", "E.U.", "European Union", "European Commission",
+                              "European Council", "European Parliament")),
+    "UN": ("United Nations", ("UN", "U.N.", "United Nations", "UN Security Council",
+                              "U.N. Security Council", "Security Council",
+                              "UN General Assembly", "General Assembly", "UNICEF", "UNHCR",
+                              "World Food Programme", "World Food Program", "WFP")),
+    "WHO": ("World Health Organization", ("World Health Organization",
+                                          "World Health Organisation")),
+    "IMF": ("International Monetary Fund", ("IMF", "International Monetary Fund")),
+    "WB": ("World Bank", ("World Bank",)),
+    "WTO": ("World Trade Organization", ("WTO", "World Trade Organization",
+                                         "World Trade Organisation")),
+    "ASEAN": ("ASEAN", ("ASEAN", "Association of Southeast Asian Nations")),
+    "AU": ("African Union", ("African Union", "AU")),
+    "OPEC": ("OPEC", ("OPEC", "Organization of the Petroleum Exporting Countries",
+                      "OPEC+")),
+    "OSCE": ("OSCE", ("OSCE", "Organization for Security and Co-operation in Europe",
+                      "Organization for Security and Cooperation in Europe")),
+    "IAEA": ("International Atomic Energy Agency", ("IAEA",
+                                                    "International Atomic Energy Agency")),
+    "ICC": ("International Criminal Court", ("International Criminal Court",)),
+    "ICJ": ("International Court of Justice", ("ICJ", "International Court of Justice")),
+    "OAS": ("Organization of American States", ("Organization of American States",)),
+    "LAS": ("Arab League", ("Arab League", "League of Arab States")),
+    "GCC": ("Gulf Cooperation Council", ("GCC", "Gulf Cooperation Council")),
+    "SCO": ("Shanghai Cooperation Organisation", ("Shanghai Cooperation Organisation",
+                                                  "Shanghai Cooperation Organization")),
+    "ECOWAS": ("ECOWAS", ("ECOWAS", "Economic Community of West African States")),
+    "CSTO": ("CSTO", ("CSTO", "Collective Security Treaty Organization")),
+    "OIC": ("Organisation of Islamic Cooperation", ("Organisation of Islamic Cooperation",
+                                                    "Organization of Islamic Cooperation")),
+    "G7": ("G7", ("G7", "G-7", "Group of Seven")),
+    "G20": ("G20", ("G20", "G-20", "Group of 20", "Group of Twenty")),
+    "BRICS": ("BRICS", ("BRICS",)),
+    "COE": ("Council of Europe", ("Council of Europe",)),
+    "INTERPOL": ("Interpol", ("Interpol", "INTERPOL")),
+}
+
+#: Seats of government that are not capitals, used for the government itself.
+METONYMS: Dict[str, str] = {
+    "Kremlin": "RUS", "State Duma": "RUS", "Duma": "RUS",
+    "White House": "USA", "Pentagon": "USA", "State Department": "USA",
+    "Capitol Hill": "USA", "Foggy Bottom": "USA",
+    "Downing Street": "GBR", "Whitehall": "GBR",
+    "Elysee": "FRA", "Élysée": "FRA", "Elysee Palace": "FRA", "Élysée Palace": "FRA",
+    "Quai d'Orsay": "FRA",
+    "Zhongnanhai": "CHN",
+    "Blue House": "KOR",
+    "Knesset": "ISR",
+    "Bundestag": "DEU",
+    "Brussels": "EU",  # overrides Brussels as capital of Belgium (news usage)
+}
+
+#: Common names and abbreviations that none of the packages lists as a name.
+ALIASES: Dict[str, str] = {
+    "US": "USA", "U.S.": "USA", "USA": "USA", "U.S.A.": "USA", "America": "USA",
+    "UK": "GBR", "U.K.": "GBR", "Britain": "GBR", "Great Britain": "GBR",
+    "England": "GBR", "Scotland": "GBR", "Wales": "GBR",
+    "UAE": "ARE", "DPRK": "PRK", "ROK": "KOR", "PRC": "CHN", "DRC": "COD",
+    "Holland": "NLD", "Burma": "MMR", "Ivory Coast": "CIV", "Turkey": "TUR",
+    "Czechia": "CZE", "Russia": "RUS", "Vatican": "VAT", "Gaza": "PSE",
+    "West Bank": "PSE", "Palestine": "PSE",
+}
+
+#: Demonyms no suffix rule produces (one row per country; plurals are added).
+IRREGULAR_DEMONYMS: Dict[str, str] = {
+    "American": "USA", "U.S.-led": "USA", "British": "GBR", "English": "GBR",
+    "Scottish": "GBR", "Welsh": "GBR", "Chinese": "CHN", "French": "FRA",
+    "Dutch": "NLD", "Swiss": "CHE", "Greek": "GRC", "Turkish": "TUR", "Polish": "POL",
+    "Danish": "DNK", "Swedish": "SWE", "Finnish": "FIN", "Spanish": "ESP",
+    "Irish": "IRL", "Icelandic": "ISL", "Norwegian": "NOR", "Belgian": "BEL",
+    "Portuguese": "PRT", "Filipino": "PHL", "Philippine": "PHL", "Thai": "THA",
+    "Czech": "CZE", "Slovak": "SVK", "Slovene": "SVN", "Slovenian": "SVN",
+    "Burmese": "MMR", "Lao": "LAO", "Laotian": "LAO", "Malagasy": "MDG",
+    "Argentine": "ARG", "Argentinian": "ARG", "Peruvian": "PER", "Saudi": "SAU",
+    "Emirati": "ARE", "New Zealander": "NZL", "Kiwi": "NZL", "Kazakh": "KAZ",
+    "Uzbek": "UZB", "Tajik": "TJK", "Kyrgyz": "KGZ", "Turkmen": "TKM",
+    "Afghan": "AFG", "Bahraini": "BHR", "Cypriot": "CYP", "Maltese": "MLT",
+    "Monegasque": "MCO", "Dominican": "DOM", "Haitian": "HTI", "Salvadoran": "SLV",
+    "Guatemalan": "GTM", "Nicaraguan": "NIC", "Honduran": "HND", "Ecuadorian": "ECU",
+    "Uruguayan": "URY", "Paraguayan": "PRY", "Venezuelan": "VEN", "Bolivian": "BOL",
+    "Colombian": "COL", "Chilean": "CHL", "Israeli": "ISR", "Palestinian": "PSE",
+    "Yemeni": "YEM", "Somali": "SOM", "Malian": "MLI", "Nigerien": "NER",
+    "Beninese": "BEN", "Togolese": "TGO", "Ivorian": "CIV", "Ghanaian": "GHA",
+    "Congolese": None,  # ambiguous (COD / COG): deliberately no code
+    "Sudanese": "SDN", "South Sudanese": "SSD", "Bangladeshi": "BGD",
+    "Sri Lankan": "LKA", "Nepalese": "NPL", "Nepali": "NPL", "Bhutanese": "BTN",
+    "Vietnamese": "VNM", "Taiwanese": "TWN", "Lebanese": "LBN", "Iraqi": "IRQ",
+    "Kuwaiti": "KWT", "Qatari": "QAT", "Omani": "OMN", "Pakistani": "PAK",
+    "Azerbaijani": "AZE", "Azeri": "AZE", "Belarusian": "BLR", "Belarusan": "BLR",
+    "Moldovan": "MDA", "Soviet": "RUS", "Kosovar": "XKX",
+}
+
+# (suffix to remove, suffix to add, rank): lower rank wins a collision.
+_DEMONYM_RULES = [
+    ("a", "an", 0),      # Russia -> Russian, Korea -> Korean, Kenya -> Kenyan
+    ("e", "ian", 1),     # Ukraine -> Ukrainian
+    ("y", "ian", 1),     # Italy -> Italian, Hungary -> Hungarian
+    ("o", "an", 1),      # Mexico -> Mexican, Morocco -> Moroccan
+    ("e", "ean", 2),     # Chile -> Chilean, Zimbabwe -> Zimbabwean
+    ("a", "ian", 2),     # Canada -> Canadian
+    ("on", "ese", 2),    # Lebanon -> Lebanese, Gabon -> Gabonese
+    ("", "ese", 3),      # Japan -> Japanese, Sudan -> Sudanese, Vietnam -> Vietnamese
+    ("", "i", 3),        # Pakistan -> Pakistani, Iraq -> Iraqi, Israel -> Israeli
+    ("", "ian", 3),      # Egypt -> Egyptian, Brazil -> Brazilian, Iran -> Iranian
+]

@@ -1,0 +1,88 @@
+"""The operator's command line: flags as schedulers write them, and the mistakes
+(bad model folder, mixed output layouts, missing --run-date) that must end in
+one line and exit code 2 before any work starts. More in test_e2e.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+
+import pytest
+
+from tests.ops_helpers import SEEDS, cli
+
+
+@pytest.mark.parametrize("weights, config, message", [
+    (b"\x00garbage that is not safetensors", None, "model.safetensors is not a valid safetensors"),
+    (None, b"{not json", "tagger_config.json is not valid"),
+])
+def test_corrupt_model_folder_is_one_line_exit_2(tmp_path, model_dir, capsys, weights, config,
+                                                 message):
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    if weights is not None:
+        (folder / "model.safetensors").write_bytes(weights)
+    if config is not None:
+        (folder / "tagger_config.json").write_bytes(config)
+    assert cli("--input", SEEDS, "--output", tmp_path / "o", model_dir=str(folder)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_truncated_weights_are_caught_before_the_run(tmp_path, model_dir, capsys):
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    data = (folder / "model.safetensors").read_bytes()
+    (folder / "model.safetensors").write_bytes(data[: len(data) // 2])
+    assert cli("--input", SEEDS, "--output", tmp_path / "o", model_dir=str(folder)) == 2
+    assert "not a valid safetensors" in capsys.readouterr().err
+
+
+def test_a_model_folder_without_event_head_is_one_line_and_exit_2(tmp_path, model_dir, capsys):
+    """--model DIR without event_head.*: the run would fail at classify; say so first,
+    and how to get one, unless the event head is switched off."""
+    bare = tmp_path / "model"
+    bare.mkdir()
+    for name in ("tagger_config.json", "model.safetensors"):
+        shutil.copy(os.path.join(model_dir, name), bare)
+    out = tmp_path / "out"
+    assert cli("--input", SEEDS, "--output", out, model_dir=str(bare)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "has no event head" in err[0] and "--no-event-types" in err[0]
+    assert cli("--input", SEEDS, "--output", out, "--no-event-types", model_dir=str(bare)) == 0
+
+
+def test_partitioned_and_unpartitioned_output_do_not_mix(tmp_path, model_dir, capsys):
+    out = tmp_path / "o"
+    (out / "events").mkdir(parents=True)
+    (out / "events" / "part-00000-of-00001.parquet").write_bytes(b"")
+    assert cli("--input", SEEDS, "--output", out, "--run-date", "2024-06-20",
+               model_dir=model_dir) == 2
+    assert "holds unpartitioned part files" in capsys.readouterr().err
+    shutil.rmtree(out / "events")
+    (out / "events" / "run_date=2024-06-20").mkdir(parents=True)
+    assert cli("--input", SEEDS, "--output", out, model_dir=model_dir) == 2
+    assert "partitioned by run date" in capsys.readouterr().err
+
+
+def test_incremental_without_run_date_is_exit_2(tmp_path, model_dir, capsys):
+    assert cli("--input", SEEDS, "--output", tmp_path / "o", "--incremental",
+               model_dir=model_dir) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--incremental needs --run-date" in err[0]
+
+
+def test_flags_as_airflow_writes_them():
+    """BeamRunPythonPipelineOperator turns a list into repeated --key=value and
+    True into a bare --key."""
+    from pipeline.cli import build_parser
+    from pipeline.config import config_from
+
+    ns, beam_args = build_parser().parse_known_args(
+        ["--runner=DirectRunner", "--input=a/*.txt", "--input=b/*.jsonl", "--output=out",
+         "--run-date=2024-06-20", "--incremental", "--direct_num_workers=2"])
+    cfg = config_from(ns)
+    assert cfg.inputs == ["a/*.txt", "b/*.jsonl"]
+    assert (cfg.run_date, cfg.incremental) == (dt.date(2024, 6, 20), True)
+    assert beam_args == ["--runner=DirectRunner", "--direct_num_workers=2"]
