@@ -33,6 +33,18 @@ def rows_of(predictor):
      "hypothetical"),
     ("The guards refused to release the prisoners.", "release", "negated"),
     ("Did the army fire on the protesters?", "fire", "hypothetical"),
+    # a negative quantifier as the agent or theme
+    ("No one has offered weapons to us.", "offered", "negated"),
+    ("No successor was named by the board.", "named", "negated"),
+    # will/would in a sentence with an if-clause: the consequence of a condition
+    ("If Seoul sends weapons, Moscow will respond with force.", "respond", "hypothetical"),
+    # an infinitive after a word that does not make it happen, but not a purpose
+    # clause after a name or a date, nor after an implicative verb
+    ("Russia reserves the right to supply weapons to other countries.", "supply",
+     "hypothetical"),
+    ("Hundreds of traders rallied in Karachi on Thursday to protest against the bills.",
+     "protest", "asserted"),
+    ("The rebels managed to capture the airport.", "capture", "asserted"),
 ])
 def test_factuality_of_real_sentences(rows_of, text, action, expected):
     got = rows_of(text)

@@ -3,10 +3,16 @@
 ``factualities(words, frames, lemmas)`` gives each frame of a sentence one of
 
 * ``asserted``     -- it happened or is happening, told as fact;
-* ``negated``      -- the text says it did not happen (an ARGM-NEG: "did not", "never");
+* ``negated``      -- the text says it did not happen (an ARGM-NEG: "did not", "never";
+  or a negative quantifier as its agent or theme: "no one has offered", "No successor
+  was named");
 * ``hypothetical`` -- conditional, modal or merely possible: could/may/might/should,
-  an "if"/"unless"/"whether" clause, a question, the complement of asking,
-  urging, offering, proposing, hoping, fearing, alleging, "the possibility of";
+  an "if"/"unless"/"whether" clause (will/would in a sentence with an if-clause
+  too), a question, the complement of asking, urging, offering, proposing, hoping,
+  fearing, alleging, "the possibility of", and an infinitive after a word that does
+  not make it happen ("the right to supply", "tried to reach"; not after implicative
+  verbs such as managed, began, continued, allowed, nor a name or date: a purpose
+  clause "in Karachi on Thursday to protest");
 * ``future``       -- told as going to happen: will/shall, the complement of
   threatening, promising, pledging, planning, agreeing or deciding to;
 * ``denied``       -- the complement of denying or rejecting that it happened
@@ -63,6 +69,15 @@ TRANSPARENT = {"say", "tell", "report", "add", "note", "state", "explain", "conf
                "know", "learn", "show", "reveal", "find", "see", "write", "describe",
                "according", "insist", "acknowledge", "admit"}
 CONDITIONAL_WORDS = {"if", "unless", "whether", "lest"}
+#: "X to <verb>" where the infinitive did happen (implicative and aspectual verbs);
+#: after any other word an infinitive is only an aim, a right or a possibility
+IMPLICATIVE = {"managed", "manage", "manages", "began", "begin", "begins", "begun", "started",
+               "start", "starts", "continued", "continue", "continues", "went", "came", "used",
+               "got", "proceeded", "moved", "rushed", "helped", "help", "helps", "forced",
+               "able", "enough", "order", "due", "allowed", "allow", "allows"}
+#: a numbered argument that starts with one of these says nobody did it, or
+#: nothing was done ("no one has offered it", "No successor was named")
+NEGATIVE_QUANTIFIERS = {"no", "none", "nobody", "nothing", "neither", "no-one"}
 COMPLEMENT_LABELS = {"ARG1", "ARG2", "ARG3", "ARG4", "ARGM-OTHER", "ARGM-TMP"}
 #: the governor's class reaches into its numbered arguments (its complement);
 #: an adjunct ("in response to the delivery", "after floods killed") only
@@ -86,12 +101,20 @@ def _governor(i: int, frames: Sequence) -> Optional[tuple]:
     return best[:2] if best else None
 
 
-def _own(fr, modality: Optional[str]) -> str:
-    """What the frame's own arguments say, before its governor is looked at."""
+def _own(fr, modality: Optional[str], words: Sequence[str] = (),
+         conditional: bool = False) -> str:
+    """What the frame's own arguments say, before its governor is looked at.
+    ``conditional``: the sentence has an if/unless clause, so a will/would
+    there is the consequence of a condition ("if so, we will have to decide")."""
     labels = {a.label for a in fr.arguments}
     mod = (modality or "").lower()
-    if "ARGM-NEG" in labels:
+    negative_party = any(a.label in ("ARG0", "ARG1", "ARG2") and a.start < len(words)
+                         and words[a.start].lower() in NEGATIVE_QUANTIFIERS
+                         for a in fr.arguments)
+    if "ARGM-NEG" in labels or negative_party:
         return HYPOTHETICAL if mod in HYPOTHETICAL_MODALS else NEGATED
+    if mod in FUTURE_MODALS | REPORTED_FUTURE_MODALS and conditional:
+        return HYPOTHETICAL
     if mod in FUTURE_MODALS:
         return FUTURE
     if mod in REPORTED_FUTURE_MODALS:
@@ -101,12 +124,24 @@ def _own(fr, modality: Optional[str]) -> str:
     return ASSERTED
 
 
+def _irrealis_infinitive(words: Sequence[str], p: int) -> bool:
+    """``to <predicate>`` after a word that does not make it happen ("the right
+    to supply", "tried to reach", "whether to recommend")."""
+    if p < 2 or words[p - 1].lower() != "to":
+        return False
+    before = words[p - 2]
+    # after a name or a date ("in Karachi on Thursday to protest") it is a
+    # purpose clause of an event told as fact
+    return before.islower() and before not in IMPLICATIVE
+
+
 def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
                  modalities: Sequence[Optional[str]]) -> List[str]:
     """One factuality per frame (same order). ``lemmas``/``modalities``: per frame,
     the predicate's lemma and normalised ARGM-MOD word (as ``decode`` makes them)."""
     n = len(frames)
-    own = [_own(fr, m) for fr, m in zip(frames, modalities)]
+    conditional = any(w.lower() in ("if", "unless") for w in words)
+    own = [_own(fr, m, words, conditional) for fr, m in zip(frames, modalities)]
     gov = [_governor(i, frames) for i in range(n)]
     question = bool(words) and words[-1] == "?" or (len(words) > 1 and words[-2] == "?")
     out: List[Optional[str]] = [None] * n
@@ -141,7 +176,8 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
                 value = g_value
             elif g_value in (FUTURE, DENIED):
                 value = g_value
-        if value == ASSERTED and question:
+        p = frames[i].pred_idx
+        if value == ASSERTED and (question or _irrealis_infinitive(words, p)):
             value = HYPOTHETICAL
         out[i] = value
         return value
