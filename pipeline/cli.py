@@ -20,6 +20,7 @@ import time
 from typing import List, Optional
 
 from pipeline.config import add_arguments, config_from
+from pipeline.paths import is_remote
 
 PROG = "newsevents"
 GLOB_CHARS = set("*?[")
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _check(cfg) -> Optional[str]:
     """The operator mistakes we can see before starting; None when all is well."""
     for pattern in cfg.inputs:
-        if "://" in pattern or set(pattern) & GLOB_CHARS:
+        if is_remote(pattern) or set(pattern) & GLOB_CHARS:
             continue  # remote paths and globs are matched by Beam (no match = dead letter)
         if not os.path.exists(pattern):
             return f"input not found: {pattern}"
@@ -60,7 +61,7 @@ def _check(cfg) -> Optional[str]:
     conflict = layout_conflict(cfg.output, TABLES, cfg.run_date)
     if conflict:
         return conflict
-    if "://" not in cfg.output:
+    if not is_remote(cfg.output):
         try:
             os.makedirs(cfg.output, exist_ok=True)
             probe = os.path.join(cfg.output, ".write-test")

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import List, Optional
 
+from pipeline.paths import is_remote
 from pipeline.tagger import CHECKPOINT_DIR
 
 DEFAULT_MAX_BYTES = 5_000_000
@@ -97,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from(ns: argparse.Namespace) -> RunConfig:
     # a pattern given twice would report its no_match twice: keep each once
-    output = ns.output if "://" in ns.output else os.path.abspath(ns.output)
+    output = ns.output if is_remote(ns.output) else os.path.abspath(ns.output)
     return RunConfig(inputs=list(dict.fromkeys(ns.input)), output=output,
                      published=ns.published, model=ns.model,
                      max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,

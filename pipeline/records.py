@@ -9,7 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Tuple, Union
+
+#: How many characters of the input a dead letter's ``excerpt`` keeps.
+EXCERPT_CHARS = 200
+
+
+def printable_excerpt(raw: Union[bytes, str], limit: int = EXCERPT_CHARS) -> str:
+    """The first ``limit`` characters of ``raw``, non-printables repr-escaped
+    (``\\n``, ``\\x00``, ...): the one definition of a dead letter's excerpt.
+
+    Dead letters end up in logs and Parquet; an excerpt must never carry NULs,
+    terminal escapes or newlines that would break those viewers. Bytes are
+    decoded as UTF-8 from a prefix of up to 4 bytes a character, undecodable
+    bytes backslash-escaped.
+    """
+    if isinstance(raw, bytes):
+        raw = raw[: limit * 4].decode("utf-8", errors="backslashreplace")
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in raw[:limit])
 
 
 @dataclass(frozen=True)
@@ -38,7 +55,7 @@ class DeadLetter:
     stage: str  # read | segment | infer | decode | resolve
     reason: str
     article_id: Optional[str] = None
-    excerpt: str = ""  # a short, printable excerpt of the raw input
+    excerpt: str = ""  # a short excerpt of the raw input (``printable_excerpt``)
 
 
 @dataclass(frozen=True)
@@ -170,7 +187,10 @@ class ArticleDoc:
         return len(self.sentences)
 
     def failed(self, stage: str, reason: str, excerpt: str = "") -> "ArticleDoc":
-        """This doc with one more dead letter (of ``stage``)."""
+        """This doc with one more dead letter (of ``stage``), its ``excerpt``
+        made printable and cut to ``EXCERPT_CHARS`` (``printable_excerpt``,
+        idempotent on an excerpt already made so)."""
         letter = DeadLetter(source=self.article.source, stage=stage, reason=reason,
-                            article_id=self.article.article_id, excerpt=excerpt[:200])
+                            article_id=self.article.article_id,
+                            excerpt=printable_excerpt(excerpt))
         return replace(self, dead=self.dead + (letter,))

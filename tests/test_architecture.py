@@ -50,8 +50,8 @@ def test_language_input_and_model_code_never_import_beam(package):
     assert beam_free(package) == []
 
 
-def test_records_and_config_never_import_beam():
-    for name in ("records.py", "config.py"):
+def test_records_config_and_paths_never_import_beam():
+    for name in ("records.py", "config.py", "paths.py"):
         path = os.path.join(PIPELINE, name)
         assert [m for m in imports(path) if m.startswith("apache_beam")] == [], name
 

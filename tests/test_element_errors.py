@@ -102,3 +102,20 @@ def test_decode_errors_reach_the_tables_and_the_article_row(tmp_path, model_dir)
     assert {(d["article_id"], d["stage"]) for d in t["dead_letters"]} == {("bad", "decode")}
     assert len([d for d in t["dead_letters"]]) == rows["bad"]["n_sentences"] == 2
     assert all(e["article_id"] == "good" for e in t["events"])
+
+
+def test_every_stage_dead_letter_excerpt_is_printable():
+    """infer and decode pass the article text itself: the dead letter's excerpt is
+    still escaped and cut, as the dead_letters schema promises."""
+    from pipeline.records import EXCERPT_CHARS, Article, ArticleDoc
+
+    doc = ArticleDoc(Article("a", "in/a.txt", "x")).failed(
+        "infer", "inference_error: boom", "line one\nline\x00two" + "z" * 500)
+    excerpt = doc.dead[0].excerpt
+    # the first EXCERPT_CHARS characters of the text, escaped
+    assert excerpt == "line one\\nline\\x00two" + "z" * (EXCERPT_CHARS - 17)
+    assert excerpt.isprintable()
+    # an excerpt made printable already is only cut (segment passes one)
+    again = ArticleDoc(Article("a", "in/a.txt", "x")).failed("segment", "no_sentences: x",
+                                                              excerpt)
+    assert again.dead[0].excerpt == excerpt[:EXCERPT_CHARS]

@@ -16,7 +16,7 @@ from apache_beam.io.fileio import ReadableFile
 from apache_beam.testing import test_pipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from pipeline.inputs.decoding import ReadError, decode_bytes, normalize_text, printable_excerpt
+from pipeline.inputs.decoding import ReadError, decode_bytes, normalize_text
 from pipeline.inputs.formats import parse_file
 from pipeline.inputs.listing import select_inputs
 from pipeline.stages.read import (
@@ -25,7 +25,7 @@ from pipeline.stages.read import (
     UniqueIds,
     ReadFileFn,
 )
-from pipeline.records import Article, DeadLetter
+from pipeline.records import Article, DeadLetter, printable_excerpt
 
 DATA = Path(__file__).parent / "data" / "read"
 DEFAULT = dt.date(2000, 1, 1)

@@ -2,17 +2,15 @@
 
 One job: turn an input's bytes into the one string every offset downstream
 refers to (``normalize_text``), or raise ``ReadError("binary", ...)``. Also the
-two byte-level helpers every dead letter and article needs (``printable_excerpt``,
-``sha256_hex``).
+content hash every article carries (``sha256_hex``); a dead letter's excerpt is
+``pipeline.records.printable_excerpt``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
-from typing import Optional, Tuple, Union
-
-EXCERPT_CHARS = 200
+from typing import Optional, Tuple
 
 
 class ReadError(ValueError):
@@ -26,21 +24,6 @@ class ReadError(ValueError):
     @property
     def reason(self) -> str:
         return str(self)
-
-
-def printable_excerpt(raw: Union[bytes, str], limit: int = EXCERPT_CHARS) -> str:
-    """The first ``limit`` characters of ``raw``, non-printables repr-escaped.
-
-    Dead letters end up in logs and Parquet; an excerpt must never carry NULs,
-    terminal escapes or newlines that would break those viewers.
-    """
-    if isinstance(raw, bytes):
-        # Generous byte prefix: up to 4 bytes per UTF-8 character.
-        raw = raw[: limit * 4].decode("utf-8", errors="backslashreplace")
-    out = []
-    for ch in raw[:limit]:
-        out.append(ch if ch.isprintable() else repr(ch)[1:-1])
-    return "".join(out)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -36,12 +36,11 @@ import re
 from typing import Callable, Iterator, Optional, Tuple, Union
 
 from pipeline.inputs.decoding import (ReadError, decode_bytes, decode_bytes_with_encoding,
-                                      decode_unchecked, normalize_text, printable_excerpt,
-                                      sha256_hex)
+                                      decode_unchecked, normalize_text, sha256_hex)
 from pipeline.inputs.listing import (JSONL_EXTENSIONS, TXT_EXTENSIONS, file_article_id,
                                      sidecar_path, split_path, too_large_reason,
                                      unsupported_reason)
-from pipeline.records import Article, DeadLetter
+from pipeline.records import Article, DeadLetter, printable_excerpt
 
 _LOG = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ import glob
 import os
 from typing import Iterable, List, Optional, Tuple
 
+from pipeline.paths import is_remote
+
 TXT_EXTENSIONS = frozenset({".txt"})
 JSONL_EXTENSIONS = frozenset({".jsonl"})
 HTML_EXTENSIONS = frozenset({".html", ".htm"})
@@ -56,7 +58,7 @@ def broken_links(pattern: str) -> List[str]:
 
     Beam's local matcher lists only paths whose size it can read, so it skips
     these silently; we report them as unreadable inputs instead."""
-    if "://" in pattern:
+    if is_remote(pattern):
         return []
     return sorted(p for p in glob.glob(pattern, recursive=True)
                   if os.path.islink(p) and not os.path.exists(p))

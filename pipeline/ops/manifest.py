@@ -25,7 +25,6 @@ thousand articles; beyond that, give each input folder its own output.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from typing import FrozenSet, Iterable, List, Mapping, Tuple
 
@@ -33,6 +32,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
+from pipeline.ops.publish import move
+from pipeline.paths import atomic_write, is_remote
 from pipeline.records import Article
 
 MANIFEST = "_manifest.jsonl"
@@ -78,15 +79,14 @@ def update(output: str, entries: List[dict], article_rows: Iterable[Mapping], ru
     kept = [e for e in entries if e.get("run_date") != own]
     data = "".join(json.dumps(e, sort_keys=True) + "\n" for e in kept + new).encode("utf-8")
     path = manifest_path(output)
-    tmp = FileSystems.join(output, f".{MANIFEST}.{uuid.uuid4().hex}.tmp")
-    with FileSystems.create(tmp) as f:
-        f.write(data)
-    if "://" not in path:
-        os.replace(tmp, path)  # atomic: readers see the old manifest or the new one
-    else:
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
-        FileSystems.rename([tmp], [path])
+    if is_remote(path):
+        tmp = FileSystems.join(output, f".{MANIFEST}.{uuid.uuid4().hex}.tmp")
+        with FileSystems.create(tmp) as f:
+            f.write(data)
+        move(tmp, path)
+    else:  # atomic: readers see the old manifest or the new one
+        with atomic_write(path) as tmp, open(tmp, "wb") as f:
+            f.write(data)
     return len(new)
 
 

@@ -41,13 +41,10 @@ from typing import Iterable, List, Optional
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.ops.tables import PART_FILE_RE, part_files, table_dir
+from pipeline.paths import is_remote
 
 STAGING_PREFIX = ".staging-"
 STALE_STAGING_SECONDS = 24 * 3600
-
-
-def is_local(path: str) -> bool:
-    return "://" not in path
 
 
 def layout_conflict(output: str, tables: Iterable[str], run_date=None) -> Optional[str]:
@@ -56,7 +53,7 @@ def layout_conflict(output: str, tables: Iterable[str], run_date=None) -> Option
     Unpartitioned part files and ``run_date=`` folders side by side in one table
     folder would read back as one broken dataset, so one output keeps one
     layout."""
-    if not is_local(output):
+    if is_remote(output):
         return None
     for table in tables:
         folder = os.path.join(output, table)
@@ -74,14 +71,14 @@ def new_staging(output: str) -> str:
     """A fresh staging folder inside ``output`` (created for local paths)."""
     _remove_stale_staging(output)
     path = FileSystems.join(output, f"{STAGING_PREFIX}{uuid.uuid4().hex}")
-    if is_local(path):
+    if not is_remote(path):
         os.makedirs(path)
     return path
 
 
 def _remove_stale_staging(output: str) -> None:
     """Staging folders of killed runs, older than a day (so never a live run's)."""
-    if not is_local(output) or not os.path.isdir(output):
+    if is_remote(output) or not os.path.isdir(output):
         return
     for name in os.listdir(output):
         path = os.path.join(output, name)
@@ -90,9 +87,13 @@ def _remove_stale_staging(output: str) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _move(src: str, dst: str) -> None:
-    if is_local(src) and is_local(dst):
-        os.replace(src, dst)  # atomic, and replaces an existing file
+def move(src: str, dst: str) -> None:
+    """Move the file ``src`` onto ``dst``, replacing it. Local paths:
+    ``os.replace``, atomic on one filesystem (a reader sees the old file or the
+    new one). Otherwise Beam's ``FileSystems``: delete, then rename (a copy and
+    a delete on object stores, so not atomic)."""
+    if not is_remote(src) and not is_remote(dst):
+        os.replace(src, dst)
     else:
         if FileSystems.exists(dst):
             FileSystems.delete([dst])
@@ -110,12 +111,12 @@ def publish(staging: str, output: str, tables: Iterable[str], run_date=None) -> 
     published = []
     for table, paths in staged.items():
         dest = table_dir(output, table, run_date)
-        if is_local(dest):
+        if not is_remote(dest):
             os.makedirs(dest, exist_ok=True)
         names = {posixpath.basename(p) for p in paths}
         for path in paths:
             target = FileSystems.join(dest, posixpath.basename(path))
-            _move(path, target)
+            move(path, target)
             published.append(target)
         stale = [p for p in part_files(output, table, run_date)
                  if posixpath.basename(p) not in names and PART_FILE_RE.match(posixpath.basename(p))]
@@ -129,7 +130,7 @@ def discard(staging: Optional[str]) -> None:
     if not staging:
         return
     try:
-        if is_local(staging):
+        if not is_remote(staging):
             shutil.rmtree(staging, ignore_errors=True)
         else:  # object stores: a trailing "/" deletes everything under the prefix
             FileSystems.delete([staging.rstrip("/") + "/"])

@@ -41,6 +41,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
+from pipeline.paths import is_remote
+
 FILE_PREFIX = "part"
 FILE_SUFFIX = ".parquet"
 #: Beam's shard name template for the part files (``-00000-of-00002``).
@@ -54,10 +56,6 @@ RUN_DATE_PARTITIONING = ds.partitioning(pa.schema([("run_date", pa.string())]), 
 
 
 # ---------------------------------------------------------------- layout
-
-
-def is_remote(path: str) -> bool:
-    return "://" in path
 
 
 def _join(base: str, *parts: str) -> str:

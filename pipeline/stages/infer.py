@@ -61,15 +61,13 @@ from pipeline.runtime.handlers import TaggerModelHandler
 
 STAGE = "infer"
 
-_EXCERPT = 200
-
 
 def attach_frames(result: PredictionResult) -> ArticleDoc:
     """The doc with its frames, or with an ``inference_error`` dead letter."""
     doc, frames = result.example, result.inference
     if isinstance(frames, BaseException):
         return doc.failed(STAGE, f"inference_error: {type(frames).__name__}: {frames}",
-                          doc.article.text[:_EXCERPT])
+                          doc.article.text)  # failed() cuts it to EXCERPT_CHARS
     return dataclasses.replace(doc, frames=tuple(frames))
 
 

@@ -57,12 +57,11 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.fileio import ReadMatches
 from apache_beam.metrics import Metrics
 
-from pipeline.inputs.decoding import EXCERPT_CHARS
 from pipeline.inputs.formats import (MAX_SIDECAR_BYTES, Parsed, dead_letter, jsonl_ids,
                                      parse_file)
 from pipeline.inputs.listing import (broken_links, file_article_id, is_jsonl, select_inputs,
                                      split_path, too_large_reason, unsupported_reason)
-from pipeline.records import Article
+from pipeline.records import EXCERPT_CHARS, Article
 
 _LOG = logging.getLogger(__name__)
 

@@ -17,15 +17,11 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline.nlp.sentences import MAX_WORDS, segment_text
-from pipeline.records import Article, ArticleDoc
+from pipeline.records import Article, ArticleDoc, printable_excerpt
 
 _LOG = logging.getLogger(__name__)
 
 STAGE = "segment"
-
-
-def _excerpt(text: str, limit: int = 200) -> str:
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[:limit])
 
 
 def segment_article(article: Article, max_words: int = MAX_WORDS) -> ArticleDoc:
@@ -37,10 +33,11 @@ def segment_article(article: Article, max_words: int = MAX_WORDS) -> ArticleDoc:
         # One odd article must never take the pipeline down.
         _LOG.exception("%s: segmentation failed", article.article_id)
         return ArticleDoc(article).failed(
-            STAGE, f"internal_error: {type(e).__name__}: {e}", _excerpt(article.text))
+            STAGE, f"internal_error: {type(e).__name__}: {e}", printable_excerpt(article.text))
     if not sentences:
         return ArticleDoc(article).failed(
-            STAGE, "no_sentences: no sentence with an alphanumeric word", _excerpt(article.text))
+            STAGE, "no_sentences: no sentence with an alphanumeric word",
+            printable_excerpt(article.text))
     return ArticleDoc(article, sentences=tuple(sentences))
 
 

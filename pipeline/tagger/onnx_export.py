@@ -35,8 +35,9 @@ recipe version and the torch / onnxruntime versions, so a retrained model or an
 upgrade builds new files and never reuses stale ones. A file lock serialises
 concurrent builders (several Beam worker processes starting at once): the first
 one builds, the others wait and then load the finished file. Files are written
-under a temporary name and renamed into place, so a crashed build never leaves
-a half-written model behind.
+under a temporary name, flushed and renamed into place
+(:func:`pipeline.paths.atomic_write`), so a crashed build never leaves a
+half-written model behind.
 """
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ from typing import Dict, Optional, Sequence
 
 import torch
 from torch import nn
+
+from pipeline.paths import atomic_write
 
 _LOG = logging.getLogger(__name__)
 
@@ -135,21 +138,6 @@ def _locked(folder: str):
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _writing(folder: str, name: str):
-    """A temporary path in ``folder``, renamed to ``name`` when the block
-    succeeds and removed when it fails."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, os.path.join(folder, name))
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def layer_output(layer: int) -> str:
@@ -304,7 +292,7 @@ def _ensure(folder: str, steps: Sequence[tuple], want: str, meta: Dict) -> str:
     with _locked(folder):
         for name, make in steps:
             if not os.path.isfile(os.path.join(folder, name)):
-                with _writing(folder, name) as tmp:
+                with atomic_write(os.path.join(folder, name)) as tmp:
                     make(tmp)
             if name == want:
                 break
@@ -314,7 +302,7 @@ def _ensure(folder: str, steps: Sequence[tuple], want: str, meta: Dict) -> str:
                 meta = dict(json.load(f), **meta)
         except (OSError, ValueError):
             pass
-        with open(meta_path, "w") as f:
+        with atomic_write(meta_path) as tmp, open(tmp, "w") as f:
             json.dump(meta, f, indent=1)
     return path
 
