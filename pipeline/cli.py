@@ -11,13 +11,16 @@ as it was); 2 operator mistake; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import difflib
+import glob
 import json
 import logging
 import os
 import re
 import sys
 import time
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from pipeline.config import add_arguments, config_from
 from pipeline.paths import is_remote
@@ -38,16 +41,106 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog="Any other --flag is a Beam pipeline option, e.g. --runner=DirectRunner "
                        "--direct_num_workers=2 --direct_running_mode=multi_processing.")
     add_arguments(p)
+    p.add_argument("--version", action=_Version, nargs=0,
+                   help="print the package's and the model's versions and exit")
     return p
+
+
+class _Version(argparse.Action):
+    """``--version``: one line, unwrapped, read only when asked for."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit(0)
+
+
+def version_text() -> str:
+    """``newsevents 0.1.0 (tagger name@version, event head ...)``, from the
+    installed package's metadata and the packaged model's config files."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from pipeline.tagger import CHECKPOINT_DIR
+
+    try:
+        package = version("newsevents")
+    except PackageNotFoundError:  # run from a checkout that is not installed
+        package = "unknown"
+    parts = []
+    try:
+        with open(os.path.join(CHECKPOINT_DIR, "tagger_config.json"), encoding="utf-8") as f:
+            cfg = json.load(f)
+        parts.append(f"tagger {cfg.get('name', 'tagger')}@{cfg.get('version', '?')}")
+        with open(os.path.join(CHECKPOINT_DIR, "event_head.json"), encoding="utf-8") as f:
+            head = json.load(f)
+        parts.append(f"event head on layer {head.get('layer')}, "
+                     f"{head.get('extra', {}).get('gold_dev_rows', '?')} dev + "
+                     f"{head.get('extra', {}).get('gold_training_only_rows', '?')} training gold rows")
+    except (OSError, ValueError):
+        parts.append("no packaged model found")
+    return f"{PROG} {package} ({'; '.join(parts)})"
+
+
+def unknown_argument(beam_args: List[str], parser: argparse.ArgumentParser) -> Optional[str]:
+    """What is wrong with the arguments argparse did not take, or None.
+
+    They go to Beam as pipeline options, so each must be an option Beam knows
+    (``--runner=...``, ``--direct_num_workers 2``) or the value of the one
+    before it; anything else is a typo of ours or Beam's, told in one line with
+    the nearest flag ("--publised" -> "did you mean --published?")."""
+    if not beam_args:
+        return None
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    beam = set(PipelineOptions([]).get_all_options())
+    ours = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+    previous_takes_value = False
+    for arg in beam_args:
+        if not arg.startswith("-"):
+            if previous_takes_value:
+                previous_takes_value = False
+                continue
+            return f"unrecognized argument: {arg}"
+        name, has_value = arg.split("=", 1)[0], "=" in arg
+        if name.startswith("--") and name[2:] in beam:
+            previous_takes_value = not has_value
+            continue
+        close = difflib.get_close_matches(name, ours + [f"--{o}" for o in beam], n=1, cutoff=0.7)
+        return f"unrecognized argument: {name}" + (f" (did you mean {close[0]}?)" if close else "")
+    return None
+
+
+def expand_inputs(cfg) -> Tuple[object, Optional[str]]:
+    """The run config with each local folder among the inputs replaced by the
+    supported files directly inside it (not recursive), and the first local
+    input that names nothing: a missing file, a glob that matches nothing, a
+    folder without any supported file. Remote paths are matched by Beam."""
+    from pipeline.inputs.listing import SUPPORTED_EXTENSIONS
+
+    inputs: List[str] = []
+    for pattern in cfg.inputs:
+        if is_remote(pattern):
+            inputs.append(pattern)
+        elif os.path.isdir(pattern):
+            files = sorted(os.path.join(pattern, n) for n in os.listdir(pattern)
+                           if os.path.splitext(n)[1].lower() in SUPPORTED_EXTENSIONS
+                           and os.path.isfile(os.path.join(pattern, n)))
+            if not files:
+                kinds = "/".join(sorted(SUPPORTED_EXTENSIONS))
+                return cfg, f"input folder {pattern} holds no {kinds} file"
+            inputs += files
+        elif set(pattern) & GLOB_CHARS:
+            if not glob.glob(pattern, recursive=True):
+                return cfg, f"no input matches {pattern}"
+            inputs.append(pattern)
+        elif not os.path.lexists(pattern):
+            return cfg, f"input not found: {pattern}"
+        else:
+            inputs.append(pattern)
+    return dataclasses.replace(cfg, inputs=list(dict.fromkeys(inputs))), None
 
 
 def _check(cfg) -> Optional[str]:
     """The operator mistakes we can see before starting; None when all is well."""
-    for pattern in cfg.inputs:
-        if is_remote(pattern) or set(pattern) & GLOB_CHARS:
-            continue  # remote paths and globs are matched by Beam (no match = dead letter)
-        if not os.path.exists(pattern):
-            return f"input not found: {pattern}"
     from pipeline.nlp.events.head import missing_head
 
     problem = _check_model(cfg.model) or (missing_head(cfg.model) if cfg.type_events else None)
@@ -170,6 +263,9 @@ def _quiet_imports() -> None:
     root.setLevel(logging.ERROR)
     try:
         import apache_beam.io.filesystems  # noqa: F401
+        import apache_beam.io.gcp.internal.clients.bigquery  # noqa: F401 -- its "apitools" line
+    except ImportError:
+        pass
     finally:
         root.setLevel(level)
 
@@ -177,9 +273,9 @@ def _quiet_imports() -> None:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     ns, beam_args = parser.parse_known_args(argv)
-    cfg = config_from(ns)
     _quiet_imports()
-    problem = _check(cfg)
+    cfg, problem = expand_inputs(config_from(ns))
+    problem = problem or unknown_argument(beam_args, parser) or _check(cfg)
     if problem:
         sys.stderr.write(f"{PROG}: error: {problem}\n")
         return 2

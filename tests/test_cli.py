@@ -86,3 +86,75 @@ def test_flags_as_airflow_writes_them():
     assert cfg.inputs == ["a/*.txt", "b/*.jsonl"]
     assert (cfg.run_date, cfg.incremental) == (dt.date(2024, 6, 20), True)
     assert beam_args == ["--runner=DirectRunner", "--direct_num_workers=2"]
+
+
+# ------------------------------------------------------------ strict usage
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """The run must not start (so no model loads): ``pipeline.run.run`` raises if called."""
+    import pipeline.run
+
+    def refuse(*a, **k):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(pipeline.run, "run", refuse)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--publised", "2024-06-20"], "unrecognized argument: --publised (did you mean --published?)"),
+    (["--run_date", "2024-06-20"], "unrecognized argument: --run_date (did you mean --run-date?)"),
+    (["--runer=DirectRunner"], "unrecognized argument: --runer (did you mean --runner?)"),
+    (["stray.txt"], "unrecognized argument: stray.txt"),
+])
+def test_mistyped_flags_are_one_line_exit_2_before_the_run(tmp_path, model_dir, capsys, no_run,
+                                                           args, message):
+    assert cli("--input", SEEDS, "--output", tmp_path / "o", *args, model_dir=model_dir) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"newsevents: error: {message}"]
+
+
+def test_beam_options_still_pass(tmp_path, model_dir):
+    from pipeline.cli import build_parser, unknown_argument
+
+    parser = build_parser()
+    assert unknown_argument(["--runner=DirectRunner", "--direct_num_workers", "2",
+                             "--direct_running_mode=multi_threading"], parser) is None
+    assert unknown_argument(["--temp_location", "gs://b/tmp", "--save_main_session"],
+                            parser) is None
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: str(d / "nothing" / "*.txt"), "no input matches"),
+    (lambda d: str(d / "missing.txt"), "input not found"),
+    (lambda d: (d / "empty").mkdir() or str(d / "empty"), "holds no .htm/.html/.jsonl/.txt file"),
+])
+def test_inputs_that_name_nothing_are_exit_2_before_the_run(tmp_path, model_dir, capsys, no_run,
+                                                            make, message):
+    assert cli("--input", make(tmp_path), "--output", tmp_path / "o", model_dir=model_dir) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def test_a_folder_as_input_reads_the_supported_files_inside_it(tmp_path, model_dir):
+    from pipeline.cli import config_from, build_parser, expand_inputs
+
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("a.txt", "b.jsonl", "c.HTML", "a.json", "notes.xyz", os.path.join("sub", "d.txt")):
+        (folder / name).write_text("x")
+    ns, _ = build_parser().parse_known_args(["--input", str(folder), "--output", "o"])
+    cfg, problem = expand_inputs(config_from(ns))
+    assert problem is None
+    # not recursive; sidecars (.json) and other extensions are not inputs
+    assert cfg.inputs == [str(folder / n) for n in ("a.txt", "b.jsonl", "c.HTML")]
+
+
+def test_version_names_the_package_and_the_model(capsys):
+    from pipeline.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("newsevents ") and "tagger newsevents-srl-minilm@" in out
