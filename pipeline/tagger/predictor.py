@@ -41,7 +41,6 @@ class PredFrame:
     score: float  # predicate probability
     v_words: Tuple[int, ...]  # the predicate and its particles ("rule out")
     arguments: Tuple[Argument, ...]
-    lemma: Optional[str] = None  # unknown to the tagger; the pipeline lemmatizes
 
 
 @dataclass(frozen=True)
@@ -352,23 +351,6 @@ class Predictor:
         for r, path in zip(rows, paths):
             out[r] = self._entities(path)
         return out
-
-    def _decode_frame(self, lp: np.ndarray, fn_lp: np.ndarray, p: int, pscore: float,
-                      covered: List[int]) -> PredFrame:
-        """One frame on its own (the batch path is ``_decode_frames``)."""
-        lp = lp.copy()
-        uncovered = np.ones(len(lp), dtype=bool)
-        uncovered[covered] = False
-        lp[uncovered] = -1e4
-        lp[uncovered, 0] = 0.0  # words past the window are "O"
-        lp[p] = -1e4
-        lp[p, self.b_v] = 0.0  # the predicate is the V
-        path = viterbi(lp, self.trans, self.start_ok)
-        return self._frame(path, np.exp(lp.max(-1)), fn_lp, p, pscore)
-
-    def _decode_entities(self, lp: np.ndarray) -> Tuple[Entity, ...]:
-        """One sentence on its own (the batch path is ``_decode_entities_batch``)."""
-        return self._entities(viterbi(lp, self.ner_trans, self.ner_start))
 
     def _entities(self, path: List[int]) -> Tuple[Entity, ...]:
         """IOB2 Viterbi path -> entities, adjacent same-type spans merged: the head

@@ -15,8 +15,11 @@ vectors it reads. Two sources of labels:
 * **The dev part of the coded-events gold set** (``tests/data/gold``, articles
   whose ``bench.gold_corpus.split`` is dev), every row the pipeline writes for
   them, weighted up (``--gold-weight``): the real distribution.
+* **The typed events of the old typer's balanced dev set**
+  (``tests/data/gold/event_types_dev.jsonl``, one picked event a sentence),
+  weighted as gold rows (``--no-balanced-dev`` leaves them out).
 
-Held out and never read: the gold set's test articles, the tagger's held-out
+Held out and never read: the gold set's test articles, the balanced test set, the tagger's held-out
 corpora (UP test, MASC newspaper), PLOVER's and WikiEvents' records.
 
 The event threshold and the type temperature are chosen on out-of-fold
@@ -114,6 +117,34 @@ def gold_examples(predictor, data_dir: str, work: str):
             np.array([FACTS.index(x["factuality"]) for x in g], np.int64))
 
 
+#: The old similarity typer's balanced dev set: picked sentences, one labelled event each.
+BALANCED_DEV = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "tests", "data", "gold", "event_types_dev.jsonl")
+
+
+def balanced_examples(predictor, path: str = BALANCED_DEV):
+    """(features, event, type) for the typed events of the balanced dev set (its
+    OTHER rows say nothing about eventness, so they are left out). Its test part
+    is never read."""
+    import json
+
+    from bench.gold_offline import decoded_events
+
+    X, ty = [], []
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    for i, r in enumerate(rows):
+        if r["type"] not in TYPES or r["type"] == "OTHER":
+            continue
+        found = [e for e in decoded_events({f"b{i}": r["sentence"]}, predictor)
+                 if e.action == r["action"] and e.head_features is not None]
+        if found:
+            X.append(found[0].head_features)
+            ty.append(TYPES.index(r["type"]))
+    return (np.stack(X).astype(np.float32), np.ones(len(X), np.float32),
+            np.array(ty, np.int64))
+
+
 def fit(config: EventHeadConfig, X, ev, ty, w, epochs: int = 12, seed: int = 0,
         type_w=None, fa=None):
     """A head trained on these examples (weighted cross-entropies, AdamW)."""
@@ -207,6 +238,8 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default="/tmp/newsevents-event-head", help="scratch folder")
     ap.add_argument("--cache", action="store_true", help="reuse the features cached in --work")
     ap.add_argument("--dump", help="write the out-of-fold dev predictions here (pickle)")
+    ap.add_argument("--no-balanced-dev", dest="balanced_dev", action="store_false",
+                    help="leave out the balanced dev set's typed events")
     args = ap.parse_args(argv)
 
     import torch
@@ -240,6 +273,16 @@ def main(argv=None) -> int:
             pickle.dump((Xg, eg, tg, arts, gold_rows, pipe_rows, fg), f)
     print(f"examples: {len(Xd)} distant ({int(ed.sum())} events), {len(Xg)} labelled gold rows "
           f"({int(eg.sum())} events) of dev and training-only articles", flush=True)
+    if args.balanced_dev:
+        # the balanced dev set's typed events, weighted as gold rows, in every fold:
+        # they are never scored out of fold (they are no article of the gold set)
+        Xb, eb, tb = balanced_examples(predictor)
+        print(f"examples: {len(Xb)} typed events of the balanced dev set", flush=True)
+        Xd, ed, td = (np.concatenate([Xd, Xb]), np.concatenate([ed, eb]),
+                      np.concatenate([td, tb]))
+        dist_w = np.concatenate([np.ones(len(Xd) - len(Xb)), np.full(len(Xb), args.gold_weight)])
+    else:
+        dist_w = np.ones(len(Xd))
 
     from bench.gold_corpus import split
 
@@ -247,7 +290,7 @@ def main(argv=None) -> int:
     on_dev = np.array([split(a) == "dev" for a in arts])
     config = EventHeadConfig(layer=args.layer, dim=predictor.model.encoder.config.hidden_size)
     # distant labels are mostly OTHER (9 in 10 events): weigh those down in the type loss
-    type_w_distant = np.where(td == TYPES.index("OTHER"), args.other_weight, 1.0)
+    type_w_distant = np.where(td == TYPES.index("OTHER"), args.other_weight, dist_w)
     folds = np.array([_fold(a) for a in arts])
     oof_e, oof_t = np.zeros(len(Xg)), np.zeros((len(Xg), len(TYPES)))
     oof_f = np.zeros((len(Xg), len(FACTS)))
@@ -255,7 +298,7 @@ def main(argv=None) -> int:
     for k in (0, 1):
         tr = (folds != k) | ~on_dev
         X = np.concatenate([Xd, Xg[tr]])
-        w = np.concatenate([np.ones(len(Xd)), np.full(int(tr.sum()), args.gold_weight)])
+        w = np.concatenate([dist_w, np.full(int(tr.sum()), args.gold_weight)])
         tw = np.concatenate([type_w_distant, np.full(int(tr.sum()), args.gold_weight)])
         head = fit(config, X, np.concatenate([ed, eg[tr]]), np.concatenate([td, tg[tr]]), w,
                    args.epochs, type_w=tw, fa=np.concatenate([fd, fg[tr]]))
@@ -303,7 +346,9 @@ def main(argv=None) -> int:
         with open(args.dump, "wb") as f:
             pickle.dump({"oof_e": oof_e, "oof_t": oof_t, "gold": gold_rows,
                          "rows": pipe_rows}, f)
-    config.extra = {"distant_frames": int(len(Xd)), "gold_dev_rows": int(on_dev.sum()),
+    config.extra = {"distant_frames": int(len(Xd) - (len(Xb) if args.balanced_dev else 0)),
+                    "balanced_dev_events": int(len(Xb)) if args.balanced_dev else 0,
+                    "gold_dev_rows": int(on_dev.sum()),
                     "gold_training_only_rows": int((~on_dev).sum()),
                     "gold_weight": args.gold_weight, "epochs": args.epochs,
                     "oof_type_accuracy": round(oof_acc, 4),
@@ -316,7 +361,7 @@ def main(argv=None) -> int:
                     "table": "pipeline/tagger/plover_rolesets.tsv"}
     head = fit(config, np.concatenate([Xd, Xg_all]), np.concatenate([ed, eg_all]),
                np.concatenate([td, tg_all]),
-               np.concatenate([np.ones(len(Xd)), np.full(len(Xg_all), args.gold_weight)]),
+               np.concatenate([dist_w, np.full(len(Xg_all), args.gold_weight)]),
                args.epochs,
                type_w=np.concatenate([type_w_distant, np.full(len(Xg_all), args.gold_weight)]),
                fa=np.concatenate([fd, fg_all]))
