@@ -35,6 +35,16 @@ def positive_int(value: str) -> int:
     return n
 
 
+def positive_float(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return x
+
+
 @dataclass(frozen=True)
 class RunConfig:
     inputs: List[str]
@@ -50,6 +60,8 @@ class RunConfig:
     # what runs the tagger's encoder and role heads: torch, onnx or onnx-int8;
     # it reaches the workers inside the tagger's model handler, on any runner
     runtime: str = "torch"
+    # seconds between progress lines on stderr (pipeline.ops.progress); None: none
+    progress_every: Optional[float] = None
     # the tagger in a process of its own (pipeline.runtime.model_process); None: decided
     # by the run's set-up (pipeline.runtime.workers.local_setup)
     model_process: Optional[bool] = None
@@ -90,6 +102,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "that memory stays flat over a long run (default: on when worker "
                              "threads share a process, as a local run on 2+ cores does; see "
                              "README, Performance)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress lines (or bar) while the run works")
+    parser.add_argument("--progress-every", type=positive_float, default=5.0, metavar="SECONDS",
+                        help="seconds between progress lines on stderr (default 5); a live bar "
+                             "instead when stderr is a terminal")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
                         help="skip the event head: is_event, event_score, event_type and "
                              "event_type_score stay null and coded false (the head reads its "
@@ -103,4 +120,5 @@ def config_from(ns: argparse.Namespace) -> RunConfig:
                      published=ns.published, model=ns.model,
                      max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,
                      incremental=ns.incremental, type_events=ns.type_events,
-                     model_process=ns.model_process, runtime=ns.runtime)
+                     model_process=ns.model_process, runtime=ns.runtime,
+                     progress_every=None if ns.quiet else ns.progress_every)

@@ -20,6 +20,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.runner import PipelineState
 
 from pipeline.ops import accounting, manifest, publish
+from pipeline.ops.progress import ProgressMonitor, expected_articles, progress_dir
 from pipeline.stages.classify import ClassifyEvents
 from pipeline.stages.decode import DecodeEvents
 from pipeline.runtime.handlers import TaggerModelHandler
@@ -112,7 +113,9 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
             | "ResolveArticles" >> ResolveArticles())
     if cfg.type_events:
         docs = docs | "ClassifyEvents" >> ClassifyEvents(cfg.model, num_threads=cfg.threads)
-    tables = {"docs": docs, "read_dead_letters": read["dead_letters"]} | "TableRows" >> TableRows()
+    progress = progress_dir(output_dir or cfg.output) if cfg.progress_every else None
+    tables = ({"docs": docs, "read_dead_letters": read["dead_letters"]}
+              | "TableRows" >> TableRows(progress, cfg.progress_every or 5.0))
     tables | "Write" >> WriteOutputs(output_dir or cfg.output)
     return tables
 
@@ -136,8 +139,17 @@ def run(cfg: RunConfig, beam_args=None, *,
         options = PipelineOptions(beam_args, save_main_session=False)
         p = beam.Pipeline(runner=local_runner(options), options=options)
         build(p, cfg, staging, skip=skip, handler=handler)
-        result = p.run()
-        state = result.wait_until_finish()
+        monitor = None
+        if cfg.progress_every:
+            monitor = ProgressMonitor(progress_dir(staging), expected_articles(cfg.inputs),
+                                      cfg.progress_every)
+            monitor.start()
+        try:
+            result = p.run()
+            state = result.wait_until_finish()
+        finally:
+            if monitor is not None:
+                monitor.stop()
         if state not in (None, PipelineState.DONE):  # None: runners that do not say
             raise RuntimeError(f"pipeline ended in state {state}")
         # the small tables whole, the events table as counts per article

@@ -158,3 +158,45 @@ def test_version_names_the_package_and_the_model(capsys):
     assert e.value.code == 0
     out = capsys.readouterr().out.strip()
     assert out.startswith("newsevents ") and "tagger newsevents-srl-minilm@" in out
+
+
+# ------------------------------------------------------------ progress
+
+def test_progress_lines_for_a_40_article_run(tmp_path, model_dir, capsys):
+    """N/TOTAL articles, events so far, rate and ETA, every --progress-every
+    seconds on stderr (not a terminal here: lines, not a bar), ending at 40/40;
+    --quiet prints none."""
+    import json
+    import re
+
+    from tests.ops_helpers import GOOD_1, GOOD_2
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": f"a{i}", "text": (GOOD_1, GOOD_2)[i % 2]}) + "\n"
+                            for i in range(40)))
+    assert cli("--input", feed, "--output", tmp_path / "o", "--published", "2024-06-20",
+               "--progress-every", "0.2", model_dir=model_dir) == 0
+    lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("progress: ")]
+    assert lines, "no progress line"
+    pat = re.compile(r"^progress: (\d+)/40 articles \((\d+)%\), ([\d,]+) events, [\d.]+ articles/s"
+                     r"(, ETA \S+( \S+)?)?$")
+    done = [int(pat.match(l).group(1)) for l in lines]
+    assert all(pat.match(l) for l in lines), lines
+    assert done == sorted(done) and done[-1] == 40  # never backwards, ends complete
+    assert int(pat.match(lines[-1]).group(3).replace(",", "")) > 40  # events counted too
+    assert cli("--input", feed, "--output", tmp_path / "q", "--quiet",
+               model_dir=model_dir) == 0
+    assert "progress:" not in capsys.readouterr().err
+
+
+def test_progress_line_and_expected_articles(tmp_path):
+    from pipeline.ops.progress import expected_articles, progress_line
+
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.jsonl").write_text('{"id": 1}\n\n{"id": 2}\n')
+    (tmp_path / "c.xyz").write_text("x")
+    assert expected_articles([str(tmp_path / "*")]) == 3
+    assert expected_articles(["gs://bucket/*.txt"]) is None
+    assert progress_line(120, 2000, 8412, 30.0) == (
+        "progress: 120/2,000 articles (6%), 8,412 events, 4.0 articles/s, ETA 7m 50s")
+    assert progress_line(5, None, 9, 1.0) == "progress: 5 articles, 9 events, 5.0 articles/s"

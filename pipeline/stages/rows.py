@@ -11,7 +11,7 @@ which ``accounting`` checks after the run.
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Optional
 
 import apache_beam as beam
 
@@ -73,15 +73,45 @@ def doc_rows(doc: ArticleDoc) -> Iterable:
     yield article_row(doc.article, doc.n_sentences, len(doc.events), list(doc.dead))
 
 
+class _DocRowsFn(beam.DoFn):
+    """``doc_rows``, and with a progress folder the running counts of articles
+    and events for the driver's progress line (``pipeline.ops.progress``)."""
+
+    def __init__(self, progress_folder: Optional[str] = None, every_s: float = 5.0):
+        self._folder, self._every = progress_folder, every_s
+        self._report = None
+
+    def setup(self):
+        if self._folder:
+            from pipeline.ops.progress import ProgressReport
+
+            self._report = ProgressReport(self._folder, self._every)
+
+    def process(self, doc: ArticleDoc):
+        yield from doc_rows(doc)
+        if self._report is not None:
+            self._report.add(1, len(doc.events))
+
+    def finish_bundle(self):
+        if self._report is not None and self._report.articles:
+            self._report.write()
+
+
 class TableRows(beam.PTransform):
     """``{"docs": ArticleDocs, "read_dead_letters": DeadLetters}`` (or the docs
-    alone) -> ``{"events", "articles", "dead_letters"}`` PCollections of row dicts."""
+    alone) -> ``{"events", "articles", "dead_letters"}`` PCollections of row dicts.
+    ``progress_folder``: where the workers report their counts (``run`` passes
+    the staging folder's ``_progress``), every ``progress_every`` seconds."""
+
+    def __init__(self, progress_folder: Optional[str] = None, progress_every: float = 5.0):
+        super().__init__()
+        self._progress = (progress_folder, progress_every)
 
     def expand(self, inputs):
         if not isinstance(inputs, dict):
             inputs = {"docs": inputs}
         docs = inputs["docs"]
-        out = docs | "DocRows" >> beam.FlatMap(doc_rows).with_outputs(
+        out = docs | "DocRows" >> beam.ParDo(_DocRowsFn(*self._progress)).with_outputs(
             EVENTS, DEAD_LETTERS, main=ARTICLES)
         read_dead = inputs.get("read_dead_letters")
         if read_dead is None:
