@@ -20,6 +20,9 @@ maintained, offset-preserving). On top of it this module:
   prefers to end at ``;`` ``:`` ``,`` or before a conjunction, in linear time.
 * drops "sentences" without any alphanumeric character ("***", "—").
 
+These words are the tagger's and are made only here. The regex word splitters
+that other language modules run over article text are in :mod:`pipeline.nlp.text`.
+
 This module must stay light: it never imports torch/transformers.
 """
 from __future__ import annotations

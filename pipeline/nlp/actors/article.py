@@ -9,7 +9,9 @@ from pipeline.records import Event, Mention
 
 from .entities import Entity, _acronym
 from .lexicon import *  # noqa: F401,F403
-from .lexicon import _is_plural, _name_tokens, _strip_the, _words
+from pipeline.nlp.text import words as split_words
+
+from .lexicon import _is_plural, _name_tokens, _strip_the
 from .quotes import Quotes
 
 
@@ -145,7 +147,7 @@ class ArticleContext(Quotes):
 
     def _context_of(self, m: Mention) -> Tuple[Set[str], Optional[str], Optional[int]]:
         ps, pe = self.paragraph_of(m.start)
-        before = _words(self.text[max(ps, m.start - 100):m.start], max(ps, m.start - 100))
+        before = split_words(self.text[max(ps, m.start - 100):m.start], max(ps, m.start - 100))
         title_words: List[Tuple[str, int, int]] = []
         for w, s, e in reversed(before):
             if not w[:1].isalnum() or w.lower() in FUNCTION_WORDS - {"the", "a", "an"}:
@@ -165,7 +167,7 @@ class ArticleContext(Quotes):
         if app and app.group(1).split()[0].lower() not in FUNCTION_WORDS - {"the", "a", "an"}:
             s = m.end + app.start(1)
             e = m.end + app.end(1)
-            for w, _, _ in _words(self.text[s:e]):
+            for w, _, _ in split_words(self.text[s:e]):
                 if w[:1].isalpha() and w.lower() not in FUNCTION_WORDS:
                     titles.add(w.lower())
             if country is None:
@@ -205,7 +207,7 @@ class ArticleContext(Quotes):
                 if r.label.startswith("ARGM") or r.start is None:
                     continue
                 s, e, t = r.start, r.end, r.text or self.text[r.start:r.end]
-                words = _words(t, s)
+                words = split_words(t, s)
                 while words and words[0][0].lower() in gz._CUT_WORDS | {"of", "from"}:
                     words = words[1:]
                 if not words or words[0][0].lower() in CLAUSE_STARTS | PRONOUNS:
@@ -216,7 +218,7 @@ class ArticleContext(Quotes):
                     continue
                 if gz.find_codes(head):
                     continue
-                hw = [w for w, _, _ in _words(head) if w[:1].isalpha()]
+                hw = [w for w, _, _ in split_words(head) if w[:1].isalpha()]
                 if not hw:
                     continue
                 out.add((words[0][1], e, _is_plural(hw[-1])))
@@ -290,7 +292,7 @@ class ArticleContext(Quotes):
 
     def resolve_span(self, s: int, e: int, role: str = "who", exclude=()) -> Optional[tuple]:
         """(entity id | None, resolved name | None, country | None) or None."""
-        words = [t for t in _words(self.text[s:e], s) if t[0] not in ("“", "”", "\"", "'")]
+        words = [t for t in split_words(self.text[s:e], s) if t[0] not in ("“", "”", "\"", "'")]
         while words and words[0][0].lower() in ("the", "a", "an"):
             words = words[1:]
         if not words:

@@ -1,9 +1,15 @@
-"""Words of actor resolution: pronoun and function-word lists, the word tokenizer, name tokens."""
+"""Words of actor resolution: pronoun and function-word lists, name tokens.
+
+The word splitter is the shared one, :func:`pipeline.nlp.text.words`.
+"""
 from __future__ import annotations
 
 import functools
 import re
-from typing import List, Tuple
+from typing import Tuple
+
+from pipeline.nlp.text import POSSESSIVE
+from pipeline.nlp.text import words as split_words
 
 # closed-class English words, not names of anything
 
@@ -32,32 +38,13 @@ SPEECH_VERBS = {
     "concluded", "emphasised", "emphasized", "urged", "tweeted", "posted",
 }
 ARABIC_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ul)-", re.IGNORECASE)
-WORD_RE = re.compile(r"[^\W_][\w.'’\-]*[\w.]|[^\W_]|[^\w\s]", re.UNICODE)
-
-
-def _words(text: str, base: int = 0) -> List[Tuple[str, int, int]]:
-    out = []
-    for m in WORD_RE.finditer(text):
-        w, s, e = m.group(0), base + m.start(), base + m.end()
-        for suf in ("'s", "’s"):
-            if w.endswith(suf) and len(w) > 2:
-                out.append((w[:-2], s, e - 2))
-                out.append((w[-2:], e - 2, e))
-                break
-        else:
-            if w.endswith(".") and len(w) > 1 and not re.fullmatch(r"(?:[A-Za-z]\.)+|[A-Z][a-z]{0,3}\.", w):
-                out.append((w[:-1], s, e - 1))
-                out.append((".", e - 1, e))
-            else:
-                out.append((w, s, e))
-    return out
 
 
 @functools.lru_cache(maxsize=65536)
 def _name_tokens(text: str) -> Tuple[str, ...]:
     toks = []
-    for w, _, _ in _words(text):
-        if not w[:1].isalnum() or w in ("'s", "’s") or w.endswith("."):
+    for w, _, _ in split_words(text):
+        if not w[:1].isalnum() or w in POSSESSIVE or w.endswith("."):
             continue  # punctuation, possessive, honorifics ("Mr.", "Gen.")
         w = ARABIC_ARTICLE.sub("", w).lower().replace("’", "'")
         if w and w not in ("-",):

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
-from .lexicon import SPEECH_VERBS, _words
+from pipeline.nlp.text import words as split_words
+
+from .lexicon import SPEECH_VERBS
 
 
 class Quotes:
@@ -47,7 +49,7 @@ class Quotes:
         found = None
         # “...,” X said / “...,” said X
         close = qe + 1 if qe < len(self.text) and self.text[qe] in "”\"" else qe
-        after = _words(self.text[close:min(pe, close + 160)], close)
+        after = split_words(self.text[close:min(pe, close + 160)], close)
         verb_i = next((k for k, (w, _, _) in enumerate(after[:9])
                        if w.lower() in SPEECH_VERBS), None)
         if verb_i is not None and (not after or after[0][0] in (",", "”", "\"") or

@@ -209,6 +209,8 @@ _DECADE_RE = re.compile(
 )
 
 # Tokens the absolute (dateparser) fallback may see; anything else is not a date.
+# A whitelist for whole tokens of a normalised expression (resolve._absolute splits it on
+# spaces and commas), not a word splitter: those are in pipeline.nlp.text.
 _DAY_TOKEN = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _NUMERIC_DATE = r"(?:\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}[-/.]\d{1,2}(?:[-/.](?:\d{2}|\d{4}))?)"
 _TOKEN_RE = re.compile(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from pipeline.nlp.gazetteer.tables import _fold, _key, _tables
+from pipeline.nlp.text import lookup_words
 
 # a phrase's head ends at its first preposition other than of/from
 _CUT_WORDS = {
@@ -23,8 +24,6 @@ _CUT_WORDS = {
     "who", "which", "that", "whose", "where", "while", "when",
 }
 _DETERMINERS = {"the", "a", "an"}
-
-_TOKEN_RE = re.compile(r"(?:[A-Za-z]\.){2,}|[^\W\d_][\w'’.\-]*|\d+[\w\-]*", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -81,30 +80,13 @@ def _regex_lookup(word: str) -> Optional[str]:
     return hits.pop() if len(hits) == 1 else None
 
 
-def _tokens(text: str) -> List[Tuple[str, int, int]]:
-    out = []
-    for m in _TOKEN_RE.finditer(text):
-        tok, s, e = m.group(0), m.start(), m.end()
-        # possessive and trailing sentence period come off
-        for suf in ("'s", "’s", "'", "’"):
-            if tok.endswith(suf) and len(tok) > len(suf) + 1:
-                tok, e = tok[: -len(suf)], e - len(suf)
-                break
-        if tok.endswith(".") and not re.fullmatch(r"(?:[A-Za-z]\.)+", tok) \
-                and tok not in {"Mr.", "Mrs.", "Ms.", "Dr.", "Gen.", "Sen.", "Rep."}:
-            tok, e = tok[:-1], e - 1
-        if tok:
-            out.append((tok, s, e))
-    return out
-
-
 # --------------------------------------------------------------------------- API
 
 def find_codes(text: str, max_words: int = 6) -> List[Match]:
     """Every gazetteer match in ``text``, left to right, longest first at each word."""
     if not text:
         return []
-    toks = _tokens(text)
+    toks = lookup_words(text)  # no punctuation, possessives cut off, "U.S." whole
     out: List[Match] = []
     i = 0
     while i < len(toks):
