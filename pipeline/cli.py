@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import time
+from collections import Counter
 from typing import List, Optional, Tuple
 
 from pipeline.config import add_arguments, config_from
@@ -209,50 +210,73 @@ def _failure(e: Exception) -> str:
     return f"{type(e).__name__}: {text}"
 
 
-def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int] = None) -> str:
-    """What the run wrote: the accounting line first, then a few events."""
-    from pipeline.ops.tables import count_rows, head_rows, read_table, table_dir
+def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int] = None,
+            wall_s: Optional[float] = None) -> str:
+    """What the run wrote, for the person who ran it: the accounting (articles ok and
+    dead-lettered, the commonest dead-letter reasons), events and coded events by type,
+    the most active actors and dyads and the dates the coded events cover, the output
+    folders and the wall time, then the first coded events. Reads the articles table
+    whole (one small row per input) and only the coded rows' few columns of events."""
+    import pyarrow.compute as pc
 
-    # the articles table whole (one row per input), the others by their footers:
-    # a summary must not load a night's events into memory
-    arts = read_table(output, "articles", run_date, columns=["status"]).to_pylist()
+    from pipeline.ops.tables import count_rows, read_table, table_dir
+
+    arts = read_table(output, "articles", run_date, columns=["status", "error"]).to_pylist()
     n_events = count_rows(output, "events", run_date)
     dead = count_rows(output, "dead_letters", run_date)
-    events = head_rows(output, "events", n_rows, run_date=run_date,
-                       columns=["who", "negated", "action", "target", "date", "date_precision"])
     ok = sum(1 for a in arts if a["status"] == "ok")
     lines = [f"articles read: {len(arts)} (ok {ok}, dead-lettered {len(arts) - ok})"]
+    reasons = Counter(_code(a["error"]) for a in arts if a["status"] != "ok")
+    if reasons:
+        lines.append("  dead-letter reasons: " + ", ".join(f"{r} {n}" for r, n in _top(reasons, 5)))
     if skipped is not None:
         lines.append(f"skipped (already processed): {skipped}")
     lines += [f"events written: {n_events}"]
-    coded = _coded_by_type(output, run_date) if n_events else {}
+    coded = []
+    if n_events:
+        table = read_table(output, "events", run_date,
+                           columns=["coded", "event_type", "who", "who_resolved", "who_country",
+                                    "action", "target", "target_resolved", "target_country",
+                                    "date", "date_precision"])
+        coded = table.filter(pc.equal(table["coded"], True)).to_pylist()
     if coded:
-        lines.append(f"coded events: {sum(coded.values())} ("
-                     + ", ".join(f"{t} {n}" for t, n in coded.items()) + ")")
+        by_type = Counter(e["event_type"] for e in coded)
+        lines.append(f"coded events: {len(coded)} ("
+                     + ", ".join(f"{t} {n}" for t, n in _top(by_type)) + ")")
+        actors = Counter(e["who_resolved"] or e["who"] for e in coded)
+        lines.append("  top actors: " + ", ".join(f"{a} {n}" for a, n in _top(actors, 5)))
+        dyads = Counter((e["who_country"], e["target_country"]) for e in coded
+                        if e["who_country"] and e["target_country"])
+        if dyads:
+            lines.append("  top dyads: " + ", ".join(f"{w}->{t} {n}" for (w, t), n in _top(dyads, 5)))
+        dates = sorted(e["date"] for e in coded if e["date"] is not None)
+        if dates:
+            lines.append(f"  dates covered: {dates[0]} to {dates[-1]}")
     lines += [f"dead letters: {dead}",
               "output: " + ", ".join(table_dir(output, t, run_date)
                                     for t in ("events", "articles", "dead_letters"))]
-    if events:
-        cols = [("who", 22), ("action", 16), ("target", 26), ("date", 10), ("prec", 5)]
-        fmt = lambda vals: "  ".join(str(v if v is not None else "")[:w].ljust(w)
-                                     for v, (_, w) in zip(vals, cols))
-        lines += ["", fmt([c for c, _ in cols]), fmt(["-" * w for _, w in cols])]
-        for e in events[:n_rows]:
-            lines.append(fmt([e["who"], ("not " if e["negated"] else "") + e["action"],
-                              e["target"], e["date"], e["date_precision"]]))
+    if wall_s is not None:
+        lines.append(f"wall time: {wall_s:.1f} s")
+    if coded:
+        cols = [("who", 22), ("action", 14), ("type", 9), ("target", 24), ("date", 10)]
+        fmt = lambda vals: "  ".join(str(v if v is not None else "")[:w].ljust(w)  # noqa: E731
+                                     for v, (_, w) in zip(vals, cols)).rstrip()
+        lines += ["", "first coded events:", fmt([c for c, _ in cols]),
+                  fmt(["-" * w for _, w in cols])]
+        for e in coded[:n_rows]:
+            lines.append(fmt([e["who_resolved"] or e["who"], e["action"], e["event_type"],
+                              e["target_resolved"] or e["target"], e["date"]]))
     return "\n".join(lines)
 
 
-def _coded_by_type(output: str, run_date=None) -> dict:
-    """Coded events per PLOVER type, most first: two small columns, counted by Arrow."""
-    import pyarrow.compute as pc
+def _code(error: Optional[str]) -> str:
+    """A dead letter's stable reason code: ``too_large: 9 MB`` -> ``too_large``."""
+    return (error or "unknown").split(";")[0].split(":")[0].strip() or "unknown"
 
-    from pipeline.ops.tables import read_table
 
-    table = read_table(output, "events", run_date, columns=["coded", "event_type"])
-    types = table.filter(pc.equal(table["coded"], True))["event_type"]
-    counts = pc.value_counts(types).to_pylist()
-    return {c["values"]: c["counts"] for c in sorted(counts, key=lambda c: (-c["counts"], c["values"]))}
+def _top(counts: "Counter", n: Optional[int] = None) -> list:
+    """Most first, ties by name: the same order on every run."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))[:n]
 
 
 def _quiet_imports() -> None:
@@ -294,6 +318,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.stderr.write(f"{PROG}: error: run failed: {_failure(e)}\n")
         return 1
     print(summary(cfg.output, run_date=cfg.run_date,
-                  skipped=accounts.skipped if cfg.incremental else None))
-    print(f"({time.time() - t0:.1f}s)")
+                  skipped=accounts.skipped if cfg.incremental else None,
+                  wall_s=time.time() - t0))
     return 0

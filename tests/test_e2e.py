@@ -219,3 +219,10 @@ def test_seed_coded_events(seed_run):
     text = summary(str(seed_run[0]))
     n_threats = sum(1 for _, t in coded if t == "THREATEN")
     assert f"coded events: {len(coded)} (" in text and f"THREATEN {n_threats}" in text
+    # ... and says who acted most, on whom, when, and shows coded events first
+    lines = text.splitlines()
+    assert "  top actors: Vladimir Putin " in text
+    assert "RUS->KOR 1" in text  # "warned South Korea"
+    assert "  dates covered: 2024-06-01 to 2024-06-20" in lines
+    first = lines[lines.index("first coded events:") + 3:]
+    assert len(first) == len(coded) and all(l.split()[-1].startswith("2024-06") for l in first)

@@ -174,6 +174,15 @@ def test_catalogue_folder_is_fully_accounted_for(tmp_path, model_dir, capsys):
     assert got == expected  # every input exactly once, with its reason
     n_ok = sum(1 for v in expected.values() if v == "ok")
     assert f"articles read: {len(expected)} (ok {n_ok}, dead-lettered {len(expected) - n_ok})" in stdout
+    # the commonest dead-letter reasons, counted, most first
+    from collections import Counter
+
+    top = Counter(r for r in expected.values() if r != "ok").most_common()
+    line = next(l for l in stdout.splitlines() if l.startswith("  dead-letter reasons: "))
+    shown = dict((r, int(n)) for r, n in (x.rsplit(" ", 1) for x in line.split(": ", 1)[1].split(", ")))
+    assert len(shown) == min(5, len(top)) and all(shown[r] == n for r, n in top if r in shown)
+    assert list(shown.values()) == sorted(shown.values(), reverse=True)
+    assert "wall time: " in stdout
     # every dead-lettered input has its dead letter, with the same reason
     reasons = {d["source"]: code(d["reason"]) for d in t["dead_letters"]}
     assert reasons == {s: r for s, r in expected.items() if r != "ok"}
