@@ -9,7 +9,8 @@ MODEL_OUT ?= runs/tagger
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test train train-gpu train-events eval eval-events bundle clean
+# OUT/report.html: charts and a table of a run's output folder (make report OUT=DIR)
+.PHONY: setup run report test train train-gpu train-events eval eval-events bundle clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +25,9 @@ $(VENV)/.installed: pyproject.toml
 
 run: setup
 	$(PY) -m pipeline --input '$(INPUT)' --output $(OUT)
+
+report: setup
+	$(PY) -m pipeline report $(OUT)
 
 test: setup
 	$(PY) -m pytest -q

@@ -294,7 +294,31 @@ def _quiet_imports() -> None:
         root.setLevel(level)
 
 
+def report_main(argv: List[str]) -> int:
+    """``newsevents report OUT [--run-date D]``: OUT/report.html from the run's tables."""
+    from pipeline.config import iso_date
+
+    p = _Parser(prog=f"{PROG} report", description="Write OUT/report.html: charts of the "
+                "coded events and dead letters of a run's output folder (self-contained).")
+    p.add_argument("output", metavar="OUT")
+    p.add_argument("--run-date", type=iso_date, metavar="YYYY-MM-DD")
+    ns = p.parse_args(argv)
+    from pipeline.ops.tables import part_files
+
+    if not part_files(ns.output, "articles", ns.run_date):
+        sys.stderr.write(f"{PROG}: error: no run output in {ns.output}\n")
+        return 2
+    _quiet_imports()
+    from pipeline.report import build_report
+
+    print(build_report(ns.output, ns.run_date))
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["report"]:
+        return report_main(argv[1:])
     parser = build_parser()
     ns, beam_args = parser.parse_known_args(argv)
     _quiet_imports()
