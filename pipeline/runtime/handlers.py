@@ -208,7 +208,7 @@ class TaggerInOwnProcess:
     against 5.5-6.3 s; 4.5-5.5 s on its own thread throughout), a per-thread
     effect of its OpenMP pool. With one torch thread per call (two worker
     threads on two cores) the second thread is not slower: 300 articles, 83
-    against 87 ms per 100 words (BENCHMARKS.md, session 9). For one worker it
+    against 87 ms per 100 words (docs/PERFORMANCE.md, "The local default"). For one worker it
     is one thread, the loading one."""
 
     def __init__(self, handler: TaggerModelHandler):

@@ -50,7 +50,7 @@ runs after every RunInference batch of both model stages. Measured
 at 0.7 % of the run time, and the heap's resident part stays about what is in
 use; a 10,000-article run still peaked higher (1,831 MB, ``rss_growth``
 0.23 against 0.25 without it), from short spikes within a batch that are not traced yet
-(BENCHMARKS.md, "Full-size memory runs").
+(docs/PERFORMANCE.md, "Memory").
 """
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ Why. The forward passes' activations are megabytes each and of a new shape on
 nearly every pass; in the worker they are interleaved on glibc's heap with the
 stage's long-lived objects (decoded events, rows, Parquet batches), and the
 freed-but-resident heap between them made the peak RSS creep up with the
-number of batches, i.e. with the corpus (``BENCHMARKS.md``, "Full-size memory
-runs"). The bare forward-pass loop alone stays flat. In a process of its own
+number of batches, i.e. with the corpus (``docs/PERFORMANCE.md``,
+"Memory"). The bare forward-pass loop alone stays flat. In a process of its own
 the model's heap holds only the model's allocations.
 
 How. Beam's ``MultiProcessShared`` with ``spawn_process=True`` (what its

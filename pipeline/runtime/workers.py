@@ -9,7 +9,7 @@ One job: fill in what the operator left open, before the graph is built::
 with 2 cores or more, gets **two worker threads in one process**
 (``multi_threading``), **one torch thread each**, and **the tagger in a
 process of its own** (``--model-process``) that serves both threads at once.
-Why this and not one worker (BENCHMARKS.md, session 9):
+Why this and not one worker (docs/PERFORMANCE.md, "The local default"):
 
 * one worker does its Python work (reading, decoding, actors, event typing,
   writing) *between* its forward passes, on the cores the passes use: about a

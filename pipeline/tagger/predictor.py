@@ -125,7 +125,7 @@ bio_spans = L.bio_spans  # kept importable from here
 #: 2,048: on this 2-core machine the smaller passes are faster (100 passes of
 #: the bench corpus: 13 % on PyTorch, 18 % on ONNX Runtime int8; activations
 #: that stay in cache) and halve the largest allocation of a pass of long
-#: sentences (BENCHMARKS.md, item 11).
+#: sentences (docs/PERFORMANCE.md, item 11).
 MAX_BATCH_WORDS = 1024
 
 #: Most frame-words (frames x the pass's padded length) in one call of the role
@@ -133,7 +133,7 @@ MAX_BATCH_WORDS = 1024
 #: the BiLSTM), so a pass of long, verb-dense sentences would otherwise make
 #: the largest allocation of the run: about 15 KB per frame-word on ONNX Runtime
 #: int8, 270 MB for the worst pass of the 2,000-article bench corpus, and more
-#: for a larger corpus, whose worst pass is worse (BENCHMARKS.md, item 11).
+#: for a larger corpus, whose worst pass is worse (docs/PERFORMANCE.md, item 11).
 MAX_FRAME_WORDS = 4096
 
 
