@@ -24,10 +24,9 @@ from collections import Counter
 from typing import List, Optional, Tuple
 
 from pipeline.config import add_arguments, config_from
-from pipeline.paths import is_remote
+from pipeline.paths import is_glob, is_remote
 
 PROG = "newsevents"
-GLOB_CHARS = set("*?[")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,7 +59,7 @@ def version_text() -> str:
     installed package's metadata and the packaged model's config files."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from pipeline.tagger import CHECKPOINT_DIR
+    from pipeline.tagger import CHECKPOINT_DIR, model_name
 
     try:
         package = version("newsevents")
@@ -68,9 +67,7 @@ def version_text() -> str:
         package = "unknown"
     parts = []
     try:
-        with open(os.path.join(CHECKPOINT_DIR, "tagger_config.json"), encoding="utf-8") as f:
-            cfg = json.load(f)
-        parts.append(f"tagger {cfg.get('name', 'tagger')}@{cfg.get('version', '?')}")
+        parts.append(f"tagger {model_name(CHECKPOINT_DIR)}")
         with open(os.path.join(CHECKPOINT_DIR, "event_head.json"), encoding="utf-8") as f:
             head = json.load(f)
         parts.append(f"event head on layer {head.get('layer')}, "
@@ -129,7 +126,7 @@ def expand_inputs(cfg) -> Tuple[object, Optional[str]]:
                 kinds = "/".join(sorted(SUPPORTED_EXTENSIONS))
                 return cfg, f"input folder {pattern} holds no {kinds} file"
             inputs += files
-        elif set(pattern) & GLOB_CHARS:
+        elif is_glob(pattern):
             if not glob.glob(pattern, recursive=True):
                 return cfg, f"no input matches {pattern}"
             inputs.append(pattern)
@@ -217,16 +214,17 @@ def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int]
     the most active actors and dyads and the dates the coded events cover, the output
     folders and the wall time, then the first coded events. Reads the articles table
     whole (one small row per input) and only the coded rows' few columns of events."""
-    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
 
     from pipeline.ops.tables import count_rows, read_table, table_dir
+    from pipeline.records import reason_code
 
     arts = read_table(output, "articles", run_date, columns=["status", "error"]).to_pylist()
     n_events = count_rows(output, "events", run_date)
     dead = count_rows(output, "dead_letters", run_date)
     ok = sum(1 for a in arts if a["status"] == "ok")
     lines = [f"articles read: {len(arts)} (ok {ok}, dead-lettered {len(arts) - ok})"]
-    reasons = Counter(_code(a["error"]) for a in arts if a["status"] != "ok")
+    reasons = Counter(reason_code(a["error"]) for a in arts if a["status"] != "ok")
     if reasons:
         lines.append("  dead-letter reasons: " + ", ".join(f"{r} {n}" for r, n in _top(reasons, 5)))
     if skipped is not None:
@@ -234,11 +232,10 @@ def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int]
     lines += [f"events written: {n_events}"]
     coded = []
     if n_events:
-        table = read_table(output, "events", run_date,
-                           columns=["coded", "event_type", "who", "who_resolved", "who_country",
-                                    "action", "target", "target_resolved", "target_country",
-                                    "date", "date_precision"])
-        coded = table.filter(pc.equal(table["coded"], True)).to_pylist()
+        coded = read_table(output, "events", run_date, filter=ds.field("coded") == True,  # noqa: E712
+                           columns=["event_type", "who", "who_resolved", "who_country", "action",
+                                    "target", "target_resolved", "target_country",
+                                    "date"]).to_pylist()
     if coded:
         by_type = Counter(e["event_type"] for e in coded)
         lines.append(f"coded events: {len(coded)} ("
@@ -267,11 +264,6 @@ def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int]
             lines.append(fmt([e["who_resolved"] or e["who"], e["action"], e["event_type"],
                               e["target_resolved"] or e["target"], e["date"]]))
     return "\n".join(lines)
-
-
-def _code(error: Optional[str]) -> str:
-    """A dead letter's stable reason code: ``too_large: 9 MB`` -> ``too_large``."""
-    return (error or "unknown").split(";")[0].split(":")[0].strip() or "unknown"
 
 
 def _top(counts: "Counter", n: Optional[int] = None) -> list:

@@ -1,5 +1,6 @@
 """Two path helpers every layer needs, without Beam.
 
+* :func:`is_glob`: does an input pattern need matching?
 * :func:`is_remote`: is a path a URI (``gs://``, ``s3://``, ``file://``, ...)
   that Beam's or pyarrow's filesystems open, rather than a local path? The one
   test for it: the driver's checks, the input listing, the output operations.
@@ -15,6 +16,11 @@ import contextlib
 import os
 import tempfile
 from typing import Iterator
+
+
+def is_glob(pattern: str) -> bool:
+    """True when ``pattern`` holds a glob character (``*``, ``?``, ``[``)."""
+    return bool(set(pattern) & set("*?["))
 
 
 def is_remote(path: str) -> bool:

@@ -42,6 +42,12 @@ class Article:
     content_hash: str = ""  # sha256 of the raw bytes (or of the JSONL line)
 
 
+def reason_code(reason: Optional[str]) -> str:
+    """A dead letter's stable code: ``"too_large: 9 MB"`` -> ``"too_large"``; the
+    first of an article row's ``"; "``-joined reasons; ``unknown`` for none."""
+    return (reason or "unknown").split(";")[0].split(":")[0].strip() or "unknown"
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """An input (or part of one) that could not be processed, and why.

@@ -11,8 +11,6 @@ fails leaves the previous output untouched.
 """
 from __future__ import annotations
 
-import json
-import os
 from typing import Dict, FrozenSet, Optional
 
 import apache_beam as beam
@@ -31,18 +29,11 @@ from pipeline.stages.read import ReadArticles
 from pipeline.stages.resolve import ResolveArticles
 from pipeline.stages.rows import TableRows
 from pipeline.stages.segment import SegmentArticles
-from pipeline.tagger.model import CONFIG_FILE
+from pipeline.tagger import model_name
 from pipeline.runtime.local_runner import local_runner
 from pipeline.runtime.workers import local_setup, several_workers, worker_threads
 from pipeline.stages.write import TABLES, WriteOutputs
 from pipeline.ops.tables import read_table
-
-
-def model_name(model_dir: str) -> str:
-    """"name@version" from the model's config, without loading the weights."""
-    with open(os.path.join(model_dir, CONFIG_FILE)) as f:
-        cfg = json.load(f)
-    return f"{cfg.get('name', 'tagger')}@{cfg.get('version', '0')}"
 
 
 #: Runners that cannot run this pipeline, by class name (lower case), with why.

@@ -25,7 +25,7 @@ import time
 import uuid
 from typing import Iterable, Optional, TextIO, Tuple
 
-from pipeline.paths import is_remote
+from pipeline.paths import is_glob, is_remote
 
 PROGRESS_DIR = "_progress"
 
@@ -46,8 +46,7 @@ def expected_articles(inputs: Iterable[str]) -> Optional[int]:
     for pattern in inputs:
         if is_remote(pattern):
             return None
-        files.update(glob.glob(pattern, recursive=True) if set(pattern) & set("*?[")
-                     else [pattern])
+        files.update(glob.glob(pattern, recursive=True) if is_glob(pattern) else [pattern])
     total = 0
     for path in files:
         ext = os.path.splitext(path)[1].lower()

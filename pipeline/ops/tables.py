@@ -124,20 +124,21 @@ def _dataset(output_dir: str, table: str, run_date=None) -> Optional[ds.FileSyst
 
 
 def read_table(output_dir: str, table: str, run_date=None,
-               columns: Optional[List[str]] = None) -> pa.Table:
+               columns: Optional[List[str]] = None, filter=None) -> pa.Table:
     """Read all part files of ``<output_dir>/<table>/`` (or of its
     ``run_date=...`` partition) into one table, in file name order (rows in
     the order written; sort in the query).
 
     The schema is the one stored in the files, field descriptions included.
-    Raises ``FileNotFoundError`` when the table has no part file. To read all
+    ``filter``: a ``pyarrow.dataset`` expression (``ds.field("coded") == True``)
+    applied while scanning, so only the matching rows are ever held. Raises ``FileNotFoundError`` when the table has no part file. To read all
     partitions at once, use :func:`read_partitioned`.
     """
     dataset = _dataset(output_dir, table, run_date)
     if dataset is None:
         raise FileNotFoundError(
             f"no {FILE_PREFIX}-*{FILE_SUFFIX} files in {table_dir(output_dir, table, run_date)}")
-    return dataset.to_table(columns=columns)
+    return dataset.to_table(columns=columns, filter=filter)
 
 
 def count_rows(output_dir: str, table: str, run_date=None) -> int:

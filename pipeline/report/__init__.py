@@ -19,6 +19,7 @@ from collections import Counter
 from typing import Dict, List, Optional
 
 from pipeline.paths import is_remote
+from pipeline.records import reason_code
 
 REPORT_FILE = "report.html"
 TOP_EVENTS = 200
@@ -65,7 +66,7 @@ def _figures(coded: List[dict], dead: List[dict]) -> Dict[str, object]:
                           **{**layout, "margin": dict(l=320, r=20, t=50, b=50)})
         figs["actors"] = fig
     if dead:
-        n = Counter((d["reason"] or "unknown").split(":")[0] for d in dead)
+        n = Counter(reason_code(d["reason"]) for d in dead)
         reasons = [r for r, _ in n.most_common()]
         fig = go.Figure(go.Bar(x=reasons, y=[n[r] for r in reasons], marker_color="#c0392b"))
         fig.update_layout(title="Dead letters by reason", yaxis_title="inputs", **layout)
@@ -98,16 +99,16 @@ def _events_table(coded: List[dict], sources: Dict[str, str]) -> str:
 def build_report(output: str, run_date=None, path: Optional[str] = None) -> str:
     """Write the report of the tables under ``output`` (one ``run_date``
     partition when given) to ``path`` (default ``output/report.html``); return it."""
-    import pyarrow.compute as pc
     import plotly.io as pio
+    import pyarrow.dataset as ds
 
-    from pipeline.ops.tables import read_table
+    from pipeline.ops.tables import count_rows, read_table
 
-    events = read_table(output, "events", run_date,
-                        columns=["coded", "event_type", "date", "who", "who_resolved",
-                                 "who_country", "action", "target", "target_resolved",
-                                 "target_country", "article_id", "sentence_index", "sentence"])
-    coded = events.filter(pc.equal(events["coded"], True)).to_pylist()
+    n_frames = count_rows(output, "events", run_date)
+    coded = read_table(output, "events", run_date, filter=ds.field("coded") == True,  # noqa: E712
+                       columns=["event_type", "date", "who", "who_resolved", "who_country",
+                                "action", "target", "target_resolved", "target_country",
+                                "article_id", "sentence_index", "sentence"]).to_pylist()
     coded.sort(key=lambda e: (e["date"] is None, e["date"] or 0, e["article_id"],
                               e["sentence_index"]))
     articles = read_table(output, "articles", run_date,
@@ -125,7 +126,7 @@ def build_report(output: str, run_date=None, path: Optional[str] = None) -> str:
     title = f"newsevents report: {output}" + (f", run date {run_date}" if run_date else "")
     body = (f"<h1>{html.escape(title)}</h1>"
             f"<p class=summary>{len(articles):,} articles ({n_ok:,} ok, {len(articles) - n_ok:,} "
-            f"dead-lettered), {events.num_rows:,} frames, <b>{len(coded):,} coded events</b>. "
+            f"dead-lettered), {n_frames:,} frames, <b>{len(coded):,} coded events</b>. "
             "No map yet: the events table has no place coordinates.</p>"
             + "".join(parts)
             + f"<h2>Coded events (first {min(len(coded), TOP_EVENTS)} by date)</h2>"

@@ -30,7 +30,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from . import labels as L
 from .tokens import first_subword_vectors
 
-CONFIG_FILE = "tagger_config.json"
+from . import CONFIG_FILE  # noqa: F401 -- part of this module's API
 WEIGHTS_FILE = "model.safetensors"
 
 
