@@ -102,6 +102,19 @@ class Role:
 
 
 @dataclass(frozen=True)
+class Actor:
+    """One actor of a ``who``/``target`` span (an element of ``who_actors`` /
+    ``target_actors``): one conjunct of a coordination, resolved."""
+
+    text: str
+    start: int
+    end: int
+    name: Optional[str] = None
+    country: Optional[str] = None
+    sector: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Event:
     """One event on its way from ``decode`` to the rows stage.
 
@@ -136,6 +149,11 @@ class Event:
     location: Optional[str] = None
     location_start: Optional[int] = None
     location_end: Optional[int] = None
+    # resolve: the place, geocoded
+    location_name: Optional[str] = None
+    location_country: Optional[str] = None
+    location_lat: Optional[float] = None
+    location_lon: Optional[float] = None
     roles: Tuple[Role, ...] = ()
     date_text: Optional[str] = None
     date: Optional[dt.date] = None
@@ -146,12 +164,16 @@ class Event:
     who_country: Optional[str] = None
     target_resolved: Optional[str] = None
     target_country: Optional[str] = None
+    who_actors: Tuple[Actor, ...] = ()
+    target_actors: Tuple[Actor, ...] = ()
     # classify: the event head (null when events are not classified)
     is_event: Optional[bool] = None
     event_score: Optional[float] = None
     event_type: Optional[str] = None
     event_type_score: Optional[float] = None
     coded: bool = False
+    # cluster: one id for the coded rows, across articles, that tell one event
+    event_cluster_id: Optional[str] = None
     # working state, never written: every ARGM-TMP span in order (resolve takes
     # the first that names a date), the tense dates resolve towards, and the
     # event head's input (``nlp.events.head.frame_features``), dropped by classify

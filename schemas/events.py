@@ -37,6 +37,58 @@ ROLE_STRUCT = pa.struct([
           nullable=False),
 ])
 
+#: Actor sectors, after the CAMEO/PLOVER actor types (docs/ACTORS.md, "Sectors").
+SECTORS = (
+    "GOV",  # government, executive, head of state, ministries, diplomats
+    "MIL",  # armed forces, soldiers, defence ministry's forces
+    "REB",  # rebels, insurgents, militants, armed groups
+    "OPP",  # political opposition (outside a party name)
+    "PTY",  # political party
+    "COP",  # police, security forces inside the country
+    "JUD",  # courts, judges, prosecutors
+    "LEG",  # parliament, legislators
+    "MED",  # media, journalists
+    "BUS",  # business, companies
+    "CVL",  # civilians, residents, protesters, citizens
+    "REF",  # refugees, displaced people
+    "IGO",  # intergovernmental organisations
+    "NGO",  # non-governmental organisations
+    "LAB",  # labour unions, workers
+    "REL",  # religious leaders and bodies
+    "EDU",  # schools, universities, students
+    "HLH",  # health workers and bodies
+    "CRM",  # criminals, gangs
+    "SPY",  # intelligence services
+)
+
+#: Child fields of one element of ``who_actors`` / ``target_actors``.
+ACTOR_STRUCT = pa.struct([
+    field("text", pa.string(),
+          "The actor as written in the span: one conjunct of a coordination "
+          "(\"Britain\" in \"The US and Britain\"), or the whole span.",
+          nullable=False),
+    field("start", pa.int32(),
+          "Character offset of `text` in the article text.", nullable=False),
+    field("end", pa.int32(),
+          "Character offset just past `text` in the article text.",
+          nullable=False),
+    field("name", pa.string(),
+          "The fullest name of the entity the actor refers to, resolved within "
+          "the article (\"He\" -> \"Vladimir Putin\"); null when it names no "
+          "entity or cannot be resolved."),
+    field("country", pa.string(),
+          "ISO 3166-1 alpha-3 code of the state the actor is or acts for, or an "
+          "intergovernmental-organisation code (EU, NATO, UN, ...); null when "
+          "unknown."),
+    field("sector", pa.string(),
+          "What kind of actor it is, one of " + ", ".join(SECTORS) + " "
+          "(after CAMEO/PLOVER actor types; docs/ACTORS.md), read from titles "
+          "and head nouns (\"the Russian military\" -> MIL, \"opposition "
+          "leader\" -> OPP); null when unknown."),
+])
+
+ACTORS_TYPE = pa.list_(pa.field("element", ACTOR_STRUCT, nullable=False))
+
 SCHEMA = pa.schema(
     [
         field("event_id", pa.string(),
@@ -109,6 +161,20 @@ SCHEMA = pa.schema(
         field("location_end", pa.int32(),
               "Character offset just past `location` in the article text; "
               "null when `location` is null."),
+        field("location_name", pa.string(),
+              "The place the event happens, geocoded: the gazetteer's name of the "
+              "city, region or country named in `location`, or else in the "
+              "event's sentence (\"in Minsk\" -> \"Minsk\"); null when none is "
+              "named."),
+        field("location_country", pa.string(),
+              "ISO 3166-1 alpha-3 code of the country `location_name` lies in "
+              "(or is); null when `location_name` is null."),
+        field("location_lat", pa.float64(),
+              "Latitude of `location_name` in degrees (WGS 84), from the "
+              "gazetteer; null when `location_name` is null."),
+        field("location_lon", pa.float64(),
+              "Longitude of `location_name` in degrees (WGS 84), from the "
+              "gazetteer; null when `location_name` is null."),
         field("roles", pa.list_(pa.field("element", ROLE_STRUCT,
                                          nullable=False)),
               "All semantic-role arguments of the predicate, in text order, "
@@ -122,11 +188,11 @@ SCHEMA = pa.schema(
               "has none."),
         field("date", pa.date32(),
               "Resolved calendar date of the event; when date_precision is "
-              "month or year, the first day of that month or year; null when "
-              "no date could be resolved."),
+              "week, month or year, the first day of that week (a Monday), "
+              "month or year; null when no date could be resolved."),
         field("date_precision", pa.string(),
-              "Precision of `date`: \"day\", \"month\" or \"year\"; null when "
-              "`date` is null."),
+              "Precision of `date`: \"day\", \"week\", \"month\" or \"year\"; "
+              "null when `date` is null."),
         field("date_source", pa.string(),
               "Where `date` came from: \"text\" (resolved from date_text, "
               "relative to the publication date), \"published\" (the "
@@ -157,6 +223,14 @@ SCHEMA = pa.schema(
         field("target_country", pa.string(),
               "ISO 3166-1 alpha-3 or IGO code of the target actor, as for "
               "`who_country`; null when unknown."),
+        field("who_actors", ACTORS_TYPE,
+              "Every actor of `who`, coordinated actors split (\"The US and "
+              "Britain\" -> two entries), each with its resolved name, country "
+              "and sector; `who_resolved`/`who_country` are the first entry's. "
+              "Empty when `who` is null.", nullable=False),
+        field("target_actors", ACTORS_TYPE,
+              "Every actor of `target`, as for `who_actors`; empty when `target` "
+              "is null.", nullable=False),
         field("is_event", pa.bool_(),
               "True when the row is a countable event: a specific happening "
               "or act, not a state (\"is\", \"need\"), a light verb (\"make\" "
@@ -195,6 +269,13 @@ SCHEMA = pa.schema(
               "SANCTION and AID (announced acts, coded as PLOVER codes them). "
               "False otherwise, and when events were not classified.",
               nullable=False),
+        field("event_cluster_id", pa.string(),
+              "One id for every coded row, across the run's articles, that tells "
+              "the same event: same PLOVER type, date at its precision, who "
+              "country/sector and target country/sector, and similar text "
+              "(docs/EVENTS.md, \"One event, many reports\"); the "
+              "`event_clusters` table counts its mentions. Null for rows that "
+              "are not coded."),
     ],
     metadata={b"description": b"One row per event: a predicate with at least "
               b"one argument, its who/action/target/date and all its roles."},

@@ -36,6 +36,10 @@ def full_event_row(**overrides):
         "location": "in Geneva",
         "location_start": 42,
         "location_end": 51,
+        "location_name": "Geneva",
+        "location_country": "CHE",
+        "location_lat": 46.20222,
+        "location_lon": 6.14569,
         "roles": [
             {"label": "ARG0", "function": "PAG", "text": "Russia",
              "start": 0, "end": 6, "score": 0.98},
@@ -48,6 +52,10 @@ def full_event_row(**overrides):
         "date_source": "none",
         "confidence": 0.9,
         "model": "srl@1.0",
+        "who_actors": [{"text": "Russia", "start": 0, "end": 6, "name": "Russia",
+                        "country": "RUS", "sector": "GOV"}],
+        "target_actors": [],
+        "event_cluster_id": None,
     }
     row.update(overrides)
     return row
@@ -56,12 +64,15 @@ def full_event_row(**overrides):
 def full_event(**overrides):
     """The ``Event`` (pipeline.records) behind ``full_event_row``, every written
     field set, with floats that float32 keeps exactly."""
-    from pipeline.records import Event, Role
+    from pipeline.records import Actor, Event, Role
 
     row = full_event_row(confidence=0.875, date=dt.date(2024, 3, 1), date_precision="month",
                          date_text="in March", date_source="text")
     roles = tuple(Role(**dict(r, score=0.5)) for r in row.pop("roles"))
-    event = Event(**row, roles=roles, factuality="negated", who_resolved="Russia",
+    who_actors = tuple(Actor(**a) for a in row.pop("who_actors"))
+    target_actors = tuple(Actor(**a) for a in row.pop("target_actors"))
+    event = Event(**row, roles=roles, who_actors=who_actors, target_actors=target_actors,
+                  factuality="negated", who_resolved="Russia",
                   who_country="RUS", target_resolved="Ukraine", target_country="UKR",
                   is_event=True, event_score=0.75, event_type="REJECT",
                   event_type_score=0.625, coded=False)
@@ -140,10 +151,12 @@ def test_events_columns_in_order():
         "action_lemma", "action_start", "action_end", "negated", "modality",
         "who", "who_start", "who_end", "target", "target_start", "target_end",
         "object", "object_start", "object_end", "location", "location_start",
-        "location_end", "roles", "date_text", "date", "date_precision",
+        "location_end", "location_name", "location_country", "location_lat",
+        "location_lon", "roles", "date_text", "date", "date_precision",
         "date_source", "confidence", "model", "who_resolved", "who_country",
-        "target_resolved", "target_country", "is_event", "event_score", "event_type",
-        "event_type_score", "factuality", "coded"]
+        "target_resolved", "target_country", "who_actors", "target_actors",
+        "is_event", "event_score", "event_type",
+        "event_type_score", "factuality", "coded", "event_cluster_id"]
     assert "run_date" not in EVENTS.names
 
 

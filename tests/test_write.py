@@ -42,6 +42,10 @@ def event(article_id, sentence_index, action_start, **extra):
         "location": "in Paris",
         "location_start": 30,
         "location_end": 38,
+        "location_name": "Paris",
+        "location_country": "FRA",
+        "location_lat": 48.85341,
+        "location_lon": 2.3488,
         "roles": [
             {"label": "ARG0", "function": "PAG", "text": "Ministers",
              "start": 0, "end": 9, "score": 0.5},
@@ -58,12 +62,16 @@ def event(article_id, sentence_index, action_start, **extra):
         "who_country": None,
         "target_resolved": None,
         "target_country": None,
+        "who_actors": [{"text": "Ministers", "start": 0, "end": 9, "name": "Ministers",
+                        "country": None, "sector": "GOV"}],
+        "target_actors": [],
         "is_event": True,
         "event_score": 0.75,
         "event_type": "CONSULT",
         "event_type_score": 0.5,
         "factuality": "future",
         "coded": False,
+        "event_cluster_id": None,
     }
     row.update(extra)
     return row

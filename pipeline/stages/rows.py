@@ -31,6 +31,8 @@ def event_row(event: Event) -> Dict:
     """An ``Event`` as an ``events`` row: the schema's columns, in its order."""
     row = {name: getattr(event, name) for name in EVENT_COLUMNS}
     row["roles"] = [dataclasses.asdict(r) for r in event.roles]
+    row["who_actors"] = [dataclasses.asdict(a) for a in event.who_actors]
+    row["target_actors"] = [dataclasses.asdict(a) for a in event.target_actors]
     return row
 
 
