@@ -161,6 +161,12 @@ def _check(cfg) -> Optional[str]:
             os.remove(probe)
         except OSError as e:
             return f"cannot write output folder {cfg.output}: {e.strerror or e}"
+    if cfg.log_file:
+        try:
+            with open(cfg.log_file, "a"):
+                pass
+        except OSError as e:
+            return f"cannot write log file {cfg.log_file}: {e.strerror or e}"
     return None
 
 
@@ -286,6 +292,28 @@ def _quiet_imports() -> None:
         root.setLevel(level)
 
 
+_LOG_HANDLERS: List[logging.Handler] = []
+
+
+def _log_to_file(path: str) -> None:
+    """``--log-file``: every record at INFO and above into ``path`` (Beam's
+    INFO chatter included), while the console keeps showing WARNING and above
+    only, as it does without the option (Python's last-resort handler)."""
+    root = logging.getLogger()
+    for h in _LOG_HANDLERS:  # an earlier run in this process (tests, a scheduler)
+        root.removeHandler(h)
+        h.close()
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    to_console = logging.StreamHandler()
+    to_console.setLevel(logging.WARNING)
+    _LOG_HANDLERS[:] = [to_file, to_console]
+    root.addHandler(to_file)
+    root.addHandler(to_console)
+    root.setLevel(logging.INFO)
+    logging.getLogger("apache_beam").setLevel(logging.INFO)
+
+
 def report_main(argv: List[str]) -> int:
     """``newsevents report OUT [--run-date D]``: OUT/report.html from the run's tables."""
     from pipeline.config import iso_date
@@ -320,6 +348,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.stderr.write(f"{PROG}: error: {problem}\n")
         return 2
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    if cfg.log_file:
+        _log_to_file(cfg.log_file)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bars in the log
     from pipeline.run import run

@@ -65,6 +65,9 @@ class RunConfig:
     # the tagger in a process of its own (pipeline.runtime.model_process); None: decided
     # by the run's set-up (pipeline.runtime.workers.local_setup)
     model_process: Optional[bool] = None
+    # the run's log file (--log-file): libraries' warnings and the tagger
+    # process's output go there instead of the console; None: not kept
+    log_file: Optional[str] = None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,6 +110,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress-every", type=positive_float, default=5.0, metavar="SECONDS",
                         help="seconds between progress lines on stderr (default 5); a live bar "
                              "instead when stderr is a terminal")
+    parser.add_argument("--log-file", metavar="PATH",
+                        help="append the run's log (Beam's and the libraries' messages at INFO, and "
+                             "what the tagger process prints) to PATH; without it they are not kept, "
+                             "and the console shows progress, warnings and errors only")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
                         help="skip the event head: is_event, event_score, event_type and "
                              "event_type_score stay null and coded false (the head reads its "
@@ -121,4 +128,5 @@ def config_from(ns: argparse.Namespace) -> RunConfig:
                      max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,
                      incremental=ns.incremental, type_events=ns.type_events,
                      model_process=ns.model_process, runtime=ns.runtime,
-                     progress_every=None if ns.quiet else ns.progress_every)
+                     progress_every=None if ns.quiet else ns.progress_every,
+                     log_file=os.path.abspath(ns.log_file) if ns.log_file else None)

@@ -98,6 +98,7 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
                 # the event head reads its features from the tagger's own pass
                 context_layer=head_layer(cfg.model) if cfg.type_events else None,
                 own_process=bool(cfg.model_process), runtime=cfg.runtime,
+                log_file=cfg.log_file,
                 # the worker threads that share the process share its tagger too
                 concurrent_calls=worker_threads(p.options))
             | "DecodeEvents" >> DecodeEvents(model_name(cfg.model))

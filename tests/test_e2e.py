@@ -226,3 +226,27 @@ def test_seed_coded_events(seed_run):
     assert "  dates covered: 2024-06-01 to 2024-06-20" in lines
     first = lines[lines.index("first coded events:") + 3:]
     assert len(first) == len(coded) and all(l.split()[-1].startswith("2024-06") for l in first)
+
+
+def test_library_noise_stays_out_of_the_console(tmp_path):
+    """A real run as the operator starts it, with the tagger in its own process:
+    Beam's "apitools not found" warning (printed by the tagger process when it
+    imports Beam) is not on the console but in --log-file, with Beam's INFO
+    lines; the console has the progress and nothing from the libraries."""
+    log = tmp_path / "run.log"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--input", SEED, "--output", str(tmp_path / "o"),
+         "--published", "2024-06-20", "--model-process", "--log-file", str(log)],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+        env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert proc.returncode == 0, proc.stderr
+    assert "apitools" not in proc.stderr and "WARNING:root" not in proc.stderr, proc.stderr
+    assert "progress: 1/1 articles" in proc.stderr
+    text = log.read_text()
+    assert "apitools not found" in text  # the tagger process's stderr
+    assert " INFO apache_beam" in text  # the run's own log at INFO
+    bad = subprocess.run([sys.executable, "-m", "pipeline", "--input", SEED, "--output",
+                          str(tmp_path / "p"), "--log-file", "/proc/forbidden/run.log"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "cannot write log file" in bad.stderr

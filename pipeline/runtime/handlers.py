@@ -27,7 +27,7 @@ from apache_beam.ml.inference.base import ModelHandler, PredictionResult
 from pipeline.records import ArticleDoc
 from pipeline.nlp.windows import predict_all
 from pipeline.runtime.memory import configure_worker, release_free_memory
-from pipeline.runtime.model_process import PROCESS_GONE, start_model_process
+from pipeline.runtime.model_process import PROCESS_GONE, child_log_tail, start_model_process
 
 if TYPE_CHECKING:  # pragma: no cover
     from pipeline.tagger.predictor import Predictor
@@ -102,6 +102,7 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
         own_process: bool = False,
         concurrent_calls: int = 1,
         runtime: str = "torch",
+        log_file: Optional[str] = None,
     ):
         """``num_threads``: torch intra-op threads per model. Set it when several
         SDK worker processes share a machine: oversubscribed cores make the
@@ -117,7 +118,9 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
         ``concurrent_calls``: how many calls that process runs at once, one per
         worker thread that shares it (``pipeline.runtime.workers.local_setup``).
         ``runtime``: what computes the encoder and role heads (torch, onnx,
-        onnx-int8: ``pipeline.tagger.onnx_runtime``)."""
+        onnx-int8: ``pipeline.tagger.onnx_runtime``). ``log_file``: where the
+        tagger process's stderr goes (``model_process``; default a temporary
+        file whose tail a crash message shows)."""
         from pipeline.tagger.onnx_runtime import check_runtime
 
         ModelHandler.__init__(
@@ -133,13 +136,14 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
         self._context_layer = context_layer
         self._own_process = own_process
         self._concurrent_calls = max(1, concurrent_calls)
+        self._log_file = log_file
 
     def load_model(self) -> "Predictor":
         """The predictor, or, with ``own_process``, a proxy to one loaded in a
         process of its own (one per worker process: RunInference's shared
         handle calls this once per worker)."""
         if self._own_process:
-            return start_model_process(TaggerInOwnProcess, self, "tagger")
+            return start_model_process(TaggerInOwnProcess, self, "tagger", self._log_file)
         return self.load_local()
 
     def load_local(self) -> "Predictor":
@@ -170,8 +174,10 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
         except PROCESS_GONE as e:
             # not the articles' fault: fail the run (exit 1) rather than dead-letter
             # every article after the tagger process died (killed, out of memory)
+            tail = child_log_tail("tagger")
             raise RuntimeError(f"the tagger process ended unexpectedly "
-                               f"({type(e).__name__}: {e})") from e
+                               f"({type(e).__name__}: {e})"
+                               + (f"; its last output:\n{tail}" if tail else "")) from e
         release_free_memory()  # the batch's activations: freed, but kept by malloc
         return [PredictionResult(example=d, inference=f, model_id=model_id)
                 for d, f in zip(docs, per_doc)]

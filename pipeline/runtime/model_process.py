@@ -27,17 +27,19 @@ raised again in the caller, so the per-article retry in ``infer`` still works.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
 import uuid
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
-__all__ = ["PROCESS_GONE", "start_model_process", "stop_model_processes"]
+__all__ = ["PROCESS_GONE", "child_log_tail", "start_model_process", "stop_model_processes"]
 
 #: What a call through the proxy raises when the child has died (killed, out
 #: of memory): the caller's cue to fail, not to blame its input.
@@ -46,13 +48,22 @@ PROCESS_GONE = (EOFError, ConnectionError)
 # (Beam's handle, our folder, the child's pid) of every child started here
 _STARTED: List[Tuple[Any, str, int]] = []
 _LOCK = threading.Lock()
+# where each kind of child's stderr went (the latest child of that kind)
+_LOGS: dict = {}
 
 
-def start_model_process(build: Callable[..., Any], arg: Any, kind: str) -> Any:
+def start_model_process(build: Callable[..., Any], arg: Any, kind: str,
+                        log_path: Optional[str] = None) -> Any:
     """``build(arg)`` in a new child process; returns a proxy whose method
     calls run there. ``build`` and ``arg`` must pickle (a module-level class and
     a model handler do). ``kind`` names the process's files (``tagger``).
-    The child lives until ``stop_model_processes`` or until this process ends."""
+    The child lives until ``stop_model_processes`` or until this process ends.
+
+    The child's stderr goes to ``log_path`` (appended; ``--log-file``), else to
+    a file in the child's own temporary folder, removed at exit: what the
+    child prints is libraries' noise on a good run (Beam's "apitools not found",
+    logged when the child imports Beam, before any code of ours runs there), and
+    on a crash its last lines are what ``child_log_tail`` gives the error."""
     from apache_beam.utils.multi_process_shared import MultiProcessShared
 
     # A folder of our own for Beam's lock and address files, removed at exit
@@ -63,12 +74,48 @@ def start_model_process(build: Callable[..., Any], arg: Any, kind: str) -> Any:
     tag = f"{kind}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
     handle = MultiProcessShared(_BuildQuietly(build, arg), tag=tag, path=folder,
                                 always_proxy=True, spawn_process=True)
+    log_path = log_path or os.path.join(folder, f"{kind}.log")
     with _LOCK:
         before = {c.pid for c in multiprocessing.active_children()}
-        proxy = handle.acquire()
+        with _stderr_into(log_path):
+            proxy = handle.acquire()
         new = [c.pid for c in multiprocessing.active_children() if c.pid not in before]
         _STARTED.append((handle, folder, new[0] if new else -1))
+        _LOGS[kind] = log_path
     return proxy
+
+
+@contextlib.contextmanager
+def _stderr_into(path: str):
+    """File descriptor 2 points at ``path`` while the block runs, so that a
+    child started in it writes its stderr there for its whole life (a spawned
+    child inherits the descriptor; nothing of ours runs in it early enough to
+    redirect it from inside). The block is the child's start and model load;
+    this process's own stderr lines of that moment land in the file too."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)
+
+
+def child_log_tail(kind: str, chars: int = 2000) -> str:
+    """The last ``chars`` characters the latest ``kind`` child wrote to its
+    stderr ("" when none): what a crash message shows of why it died."""
+    path = _LOGS.get(kind)
+    try:
+        with open(path, "rb") as f:  # type: ignore[arg-type]
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - chars))
+            return f.read().decode("utf-8", errors="replace").strip()
+    except (OSError, TypeError):
+        return ""
 
 
 def stop_model_processes(timeout: float = 30.0) -> int:
@@ -99,7 +146,8 @@ class _BuildQuietly:
     start and a warning that its "parent died" when a run ends normally, both
     of which would land in the operator's log. Errors still show. (Beam's
     "apitools not found" warning is logged earlier, when the child imports
-    Beam to unpickle its target, before any of our code runs.)"""
+    Beam to unpickle its target, before any of our code runs: it goes to the
+    child's log file, ``start_model_process``.)"""
 
     def __init__(self, build: Callable[..., Any], arg: Any):
         self._build, self._arg = build, arg
