@@ -48,12 +48,27 @@ CASES = [
     ("two days ago", "past", D(2024, 6, 18), "day"),
     ("3 days ago", "past", D(2024, 6, 17), "day"),
     ("in two days", "future", D(2024, 6, 22), "day"),
-    # --- weeks -> Monday of the ISO week, precision "day" (documented)
-    ("last week", "past", D(2024, 6, 10), "day"),
-    ("earlier this week", "past", D(2024, 6, 17), "day"),
-    ("this week", None, D(2024, 6, 17), "day"),
-    ("next week", "future", D(2024, 6, 24), "day"),
-    ("two weeks ago", "past", D(2024, 6, 3), "day"),
+    # --- weeks -> the ISO week, precision "week", dated by its Monday
+    ("last week", "past", D(2024, 6, 10), "week"),
+    ("earlier this week", "past", D(2024, 6, 17), "week"),
+    ("this week", None, D(2024, 6, 17), "week"),
+    ("next week", "future", D(2024, 6, 24), "week"),
+    ("two weeks ago", "past", D(2024, 6, 3), "week"),
+    ("last week", None, D(2024, 6, 10), "week"),
+    ("this week", "past", D(2024, 6, 17), "week"),
+    ("next week", None, D(2024, 6, 24), "week"),
+    ("late last week", "past", D(2024, 6, 10), "week"),
+    ("early next week", "future", D(2024, 6, 24), "week"),
+    ("this past week", "past", D(2024, 6, 10), "week"),
+    ("three weeks ago", "past", D(2024, 5, 27), "week"),
+    ("a week ago", "past", D(2024, 6, 10), "week"),
+    ("the week of June 3", "past", D(2024, 6, 3), "week"),
+    ("the week of June 5", "past", D(2024, 6, 3), "week"),
+    # future tense: forward (the week of publication is still under way)
+    ("this week", "future", D(2024, 6, 17), "week"),
+    ("later this week", "future", D(2024, 6, 17), "week"),
+    ("in three weeks", "future", D(2024, 7, 8), "week"),
+    ("three weeks from now", None, D(2024, 7, 8), "week"),
     # --- months with and without year
     ("at the beginning of June", None, D(2024, 6, 1), "month"),
     ("at the beginning of June", "past", D(2024, 6, 1), "month"),
@@ -107,6 +122,15 @@ CASES = [
     ("by the end of the year", "future", D(2024, 1, 1), "year"),
     ("two years ago", "past", D(2022, 1, 1), "year"),
     ("in the first half of 2023", "past", D(2023, 1, 1), "year"),
+    ("last year", None, D(2023, 1, 1), "year"),
+    ("this year", "future", D(2024, 1, 1), "year"),
+    ("next year", None, D(2025, 1, 1), "year"),
+    ("in 2019", None, D(2019, 1, 1), "year"),
+    ("in 2019", "future", D(2019, 1, 1), "year"),
+    ("in the year 2019", "past", D(2019, 1, 1), "year"),
+    ("the year 2025", "future", D(2025, 1, 1), "year"),
+    ("a year ago", "past", D(2023, 1, 1), "year"),
+    ("in two years", "future", D(2026, 1, 1), "year"),
     # --- seasons -> year only (documented)
     ("in the spring", "past", D(2024, 1, 1), "year"),
     ("in the autumn", "past", D(2023, 1, 1), "year"),
@@ -147,7 +171,19 @@ NONE_CASES = [
     "within two weeks",
     "in 20",
     "at the end of the day",
-    "2024 " + "x" * 90,  # too long
+    "2024 " + "x" * 400,  # too long to look at (over 320 characters)
+    # run-on spans without a date in them: cutting must not invent one
+    "recently in a statement to reporters",
+    "after the talks in Doha broke down",
+    "when officials may meet again",  # the verb, not the month
+    "during a march through the capital",
+    "after the fall of Kabul",  # not autumn
+    "in an interview with The Sun",  # not Sunday
+    "after the 2019 election",  # a name, not a time
+    "on the 20th anniversary of the attack",
+    "now that the talks have failed",
+    "in the coming weeks as negotiations continue",
+    "for two years before the election",
 ]
 
 
@@ -166,7 +202,76 @@ def test_day_missing_from_month_is_none():
 def test_in_two_weeks_past_tense_is_duration():
     # "completed the work in two weeks": a duration, not a date.
     assert resolve_date("in two weeks", PUB, "past") == ResolvedDate(None, None)
-    assert resolve_date("in two weeks", PUB, "future") == ResolvedDate(D(2024, 7, 1), "day")
+    assert resolve_date("in two weeks", PUB, "future") == ResolvedDate(D(2024, 7, 1), "week")
+
+
+# Spans that run on past their date, as the tagger gives them (publication
+# Thursday 2024-06-20): the date expression inside is what resolves.
+RUN_ON_CASES = [
+    ("on Monday in a statement that the ministry released", "past", D(2024, 6, 17), "day"),
+    ("on Monday in a statement that the ministry released", "future", D(2024, 6, 24), "day"),
+    ("Tuesday after a meeting with the foreign minister", "past", D(2024, 6, 18), "day"),
+    ("last week during talks in Doha", "past", D(2024, 6, 10), "week"),
+    ("after a meeting with officials on Tuesday", "past", D(2024, 6, 18), "day"),
+    ("during a march on Tuesday", "past", D(2024, 6, 18), "day"),
+    ("in 2019 when the war began", "past", D(2019, 1, 1), "year"),
+    ("in March after the rally", "past", D(2024, 3, 1), "month"),
+    ("in May, weeks before the vote", "past", D(2024, 5, 1), "month"),
+    ("two weeks ago at a summit in Geneva", "past", D(2024, 6, 3), "week"),
+    ("by the end of the year, officials said", "future", D(2024, 1, 1), "year"),
+    ("on Thursday, June 20, 2024, in a statement", "past", D(2024, 6, 20), "day"),
+    ("last summer when the drought hit the region", "past", D(2023, 1, 1), "year"),
+    ("in the days after Monday's attack", "past", D(2024, 6, 17), "day"),
+    ("Theresa May on Wednesday", "past", D(2024, 6, 19), "day"),
+    ("in two weeks when parliament returns", "future", D(2024, 7, 1), "week"),
+    ("yesterday, hours after the ceasefire collapsed", "past", D(2024, 6, 19), "day"),
+    ("next week once the budget committee has reported", "future", D(2024, 6, 24), "week"),
+    # over 80 characters: only searched, never read whole
+    ("on Monday in a statement that the ministry released late in the evening after a "
+     "long meeting of the cabinet in the capital", "past", D(2024, 6, 17), "day"),
+]
+
+
+@pytest.mark.parametrize("text,tense,expected,precision", RUN_ON_CASES)
+def test_run_on_span_cut_to_its_date(text, tense, expected, precision):
+    assert resolve_date(text, PUB, tense) == ResolvedDate(expected, precision)
+
+
+def test_run_on_span_without_publication_date():
+    assert resolve_date("in 2019 when the war began", None, "past") == ResolvedDate(
+        D(2019, 1, 1), "year")
+    assert resolve_date("on Monday in a statement", None, "past") == ResolvedDate(None, None)
+
+
+def test_future_this_week_is_the_week_ahead_on_a_weekend():
+    """ "would pass the bill this week": never a past day. On a weekday the
+    week of publication (still under way), on a weekend the week ahead."""
+    saturday, sunday, monday = D(2024, 6, 22), D(2024, 6, 23), D(2024, 6, 24)
+    assert resolve_date("this week", saturday, "future") == ResolvedDate(monday, "week")
+    assert resolve_date("this week", sunday, "future") == ResolvedDate(monday, "week")
+    assert resolve_date("this week", sunday, "past") == ResolvedDate(D(2024, 6, 17), "week")
+    assert resolve_date("this week", monday, "future") == ResolvedDate(monday, "week")
+    assert resolve_date("next week", sunday, "future") == ResolvedDate(monday, "week")
+    assert resolve_date("next week", monday, "future") == ResolvedDate(D(2024, 7, 1), "week")
+    # the reported sentence, in both tenses the tagger may give it
+    for tense in ("past", "future"):
+        assert resolve_date("this week", PUB, tense) == ResolvedDate(D(2024, 6, 17), "week")
+
+
+def test_future_bare_weekday_is_the_next_one():
+    assert resolve_date("on Monday", PUB, "future") == ResolvedDate(D(2024, 6, 24), "day")
+    assert resolve_date("on Monday", D(2024, 6, 24), "future") == ResolvedDate(
+        D(2024, 6, 24), "day")
+    assert resolve_date("on Monday", D(2024, 6, 23), "future") == ResolvedDate(
+        D(2024, 6, 24), "day")
+
+
+def test_weeks_across_a_year_boundary():
+    # ISO weeks: the week of Wednesday 2025-01-01 starts on Monday 2024-12-30.
+    jan1 = D(2025, 1, 1)
+    assert resolve_date("this week", jan1, "past") == ResolvedDate(D(2024, 12, 30), "week")
+    assert resolve_date("last week", jan1, "past") == ResolvedDate(D(2024, 12, 23), "week")
+    assert resolve_date("next week", jan1, "future") == ResolvedDate(D(2025, 1, 6), "week")
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import random
 from pathlib import Path
 
@@ -147,6 +148,124 @@ def test_jsonl_with_crlf_lines_and_bom(tmp_path):
 def test_jsonl_blank_file_is_empty(tmp_path):
     dead = only(parse(write(tmp_path, "b.jsonl", b"\n  \n\n")), DeadLetter)
     assert code(dead) == "empty"
+
+
+# ----------------------------------------------------------- published ----
+
+
+def jsonl_published(tmp_path: Path, value) -> list:
+    line = json.dumps({"id": "p1", "text": "Some text.", "published": value})
+    return parse(write(tmp_path, "p.jsonl", line.encode("utf-8") + b"\n"))
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2024-03-07", dt.date(2024, 3, 7)),
+        ("March 7, 2024", dt.date(2024, 3, 7)),
+        ("7 March 2024", dt.date(2024, 3, 7)),
+        ("Mar. 7, 2024", dt.date(2024, 3, 7)),
+        ("Thursday, March 7, 2024", dt.date(2024, 3, 7)),
+        ("07-Mar-2024", dt.date(2024, 3, 7)),
+        ("Thu, 07 Mar 2024 10:00:00 GMT", dt.date(2024, 3, 7)),
+        # the date as written: the zone is not applied (the publisher's day)
+        ("Thu, 07 Mar 2024 23:30:00 -0500", dt.date(2024, 3, 7)),
+        ("2024-03-07T23:30:00-05:00", dt.date(2024, 3, 7)),
+        ("2024-03-07T02:00:00+09:00", dt.date(2024, 3, 7)),
+        ("March 7, 2024 10:00 AM EST", dt.date(2024, 3, 7)),
+        ("2024/03/07", dt.date(2024, 3, 7)),
+        ("2024.3.7", dt.date(2024, 3, 7)),
+        ("13/03/2024", dt.date(2024, 3, 13)),  # 13 cannot be a month
+        ("03/13/2024", dt.date(2024, 3, 13)),
+        ("03/03/2024", dt.date(2024, 3, 3)),  # both readings agree
+        ("  2024-03-07  ", dt.date(2024, 3, 7)),
+    ],
+)
+def test_published_common_formats(tmp_path, value, expected, caplog):
+    art = only(jsonl_published(tmp_path, value), Article)
+    assert art.published == expected
+    assert "published" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("03/04/2024", "ambiguous_published: '03/04/2024' could be 3 April or 4 March "
+                       "(write it as YYYY-MM-DD)"),
+        ("7.3.2024", "ambiguous_published: '7.3.2024' could be 7 March or 3 July "
+                     "(write it as YYYY-MM-DD)"),
+        ("12-11-2023 08:00", "ambiguous_published: '12-11-2023 08:00' could be 12 November "
+                             "or 11 December (write it as YYYY-MM-DD)"),
+        ("3/14/24", "ambiguous_published: '3/14/24' has a two-digit year "
+                    "(write it as YYYY-MM-DD)"),
+    ],
+)
+def test_ambiguous_published_is_a_dead_letter(tmp_path, value, reason, caplog):
+    dead = only(jsonl_published(tmp_path, value), DeadLetter)
+    assert (dead.stage, dead.reason, dead.article_id) == ("read", reason, "p1")
+    assert dead.source == f"{tmp_path / 'p.jsonl'}:1"
+    assert code(dead) == "ambiguous_published"
+    assert "unparseable" not in caplog.text
+
+
+def test_ambiguous_published_costs_only_its_line(tmp_path):
+    lines = [{"id": "a", "text": "One.", "published": "03/04/2024"},
+             {"id": "b", "text": "Two.", "published": "04/13/2024"}]
+    data = "".join(json.dumps(line) + "\n" for line in lines).encode("utf-8")
+    out = parse(write(tmp_path, "two.jsonl", data))
+    assert [(type(x).__name__, x.article_id) for x in out] == [
+        ("DeadLetter", "a"), ("Article", "b")]
+    assert out[1].published == dt.date(2024, 4, 13)
+
+
+def test_sidecar_ambiguous_published_is_a_dead_letter(tmp_path):
+    path = write(tmp_path, "s.txt", b"Some text.")
+    write(tmp_path, "s.json", b'{"published": "05/06/2024"}')
+    dead = only(parse(path), DeadLetter)
+    assert (dead.source, dead.stage, dead.article_id) == (str(path), "read", "s")
+    assert dead.reason == ("ambiguous_published: '05/06/2024' could be 5 June or 6 May "
+                           "(write it as YYYY-MM-DD)")
+
+
+def test_sidecar_long_form_published(tmp_path):
+    path = write(tmp_path, "s.txt", b"Some text.")
+    write(tmp_path, "s.json", b'{"published": "Thu, 07 Mar 2024 10:00:00 GMT"}')
+    assert only(parse(path), Article).published == dt.date(2024, 3, 7)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["yesterday", "March 2024", "March 7", "2024-02-30", "31/02/2024", "0/5/2024",
+     "07 03 2024", "", "soon",
+     1709805600, True, ["2024-03-07"]],
+)
+def test_unparseable_published_default_and_one_warning(tmp_path, value, caplog):
+    art = only(jsonl_published(tmp_path, value), Article)
+    assert art.published == DEFAULT
+    warnings = [r for r in caplog.records if "unparseable published" in r.getMessage()]
+    assert len(warnings) == 1, caplog.text
+
+
+def test_unparseable_published_warned_once_by_the_read_stage(tmp_path, caplog):
+    """A file that shares an id with another file is parsed twice (the id
+    pass, then the read): its warning came twice. Its dead letters once."""
+    src = tmp_path / "in"
+    src.mkdir()
+    write(src, "a.jsonl", b'{"id": "shared", "text": "A.", "published": "soon"}\n'
+                          b'{"id": "a2", "text": "B.", "published": "03/04/2024"}\n')
+    write(src, "b.jsonl", b'{"id": "shared", "text": "C.", "published": "March 7, 2024"}\n')
+    with caplog.at_level("WARNING", logger="pipeline.inputs.formats"):
+        with test_pipeline.TestPipeline() as p:
+            out = p | ReadArticles([str(src / "*.jsonl")], default_published=DEFAULT)
+            assert_that(out["articles"] | "Pub" >> beam.Map(
+                lambda a: (a.source.rsplit("/", 1)[-1], a.published)),
+                equal_to([("a.jsonl:1", DEFAULT)]), label="articles")
+            assert_that(out["dead_letters"] | "Why" >> beam.Map(
+                lambda d: (d.source.rsplit("/", 1)[-1], d.stage, d.reason.split(":")[0])),
+                equal_to([("a.jsonl:2", "read", "ambiguous_published"),
+                          ("b.jsonl:1", "read", "duplicate_id")]), label="dead")
+    warnings = [r for r in caplog.records if "unparseable published" in r.getMessage()]
+    assert len(warnings) == 1, caplog.text
 
 
 # ---------------------------------------------------------------- HTML ----

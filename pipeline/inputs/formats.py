@@ -3,8 +3,8 @@
 One job: the input formats, dispatched on the file extension (case-insensitive):
 
 * ``.txt``   one article; ``article_id`` is the file stem. An optional sidecar
-  ``<stem>.json`` next to it may carry ``published`` (YYYY-MM-DD), ``title``
-  and ``url``. (Which ``.json`` files are sidecars is ``listing.select_inputs``'s
+  ``<stem>.json`` next to it may carry ``published``, ``title`` and ``url``.
+  (Which ``.json`` files are sidecars is ``listing.select_inputs``'s
   business; a ``.json`` given here is an unsupported input.)
 * ``.jsonl`` one article per line: ``id``, ``text`` and optional
   ``published``, ``title``, ``url``. Bad lines are dead-lettered one by one so
@@ -16,11 +16,15 @@ Nothing in here raises for bad input: every failure becomes a ``DeadLetter``
 
   unsupported_extension, too_large, binary, empty, bad_json, missing_text,
   bad_text_type, duplicate_id (one id twice in a JSON Lines file), no_text,
-  internal_error (one JSON Lines line)
+  internal_error (one JSON Lines line), ambiguous_published
 
-An unparseable ``published`` value is deliberately *not* a dead letter: the
-text is still worth extracting events from, so the article is kept with
-``published`` = ``default_published`` and a warning is logged.
+``published`` (JSON Lines, sidecar) is read by ``nlp.dates.published``: ISO,
+"March 7, 2024", RFC 2822, ...; "03/04/2024" (day-month or month-day?) is an
+``ambiguous_published`` dead letter: a guess would shift every relative date of
+the article by a month. An unparseable value is deliberately *not* a dead
+letter: the text is still worth extracting events from, so the article is kept
+with ``published`` = ``default_published`` and a warning, logged once (the read
+stage's id pass parses some files twice: ``quiet_published_warnings``).
 
 ``jsonl_ids`` is the cheap side of the JSON Lines rules: the ids alone, for the
 read stage's id pass.
@@ -28,11 +32,12 @@ read stage's id pass.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import logging
 import os
-import re
 from typing import Callable, Iterator, Optional, Tuple, Union
 
 from pipeline.inputs.decoding import (ReadError, decode_bytes, decode_bytes_with_encoding,
@@ -40,6 +45,7 @@ from pipeline.inputs.decoding import (ReadError, decode_bytes, decode_bytes_with
 from pipeline.inputs.listing import (JSONL_EXTENSIONS, TXT_EXTENSIONS, file_article_id,
                                      sidecar_path, split_path, too_large_reason,
                                      unsupported_reason)
+from pipeline.nlp.dates.published import read_published
 from pipeline.records import Article, DeadLetter, printable_excerpt
 
 _LOG = logging.getLogger(__name__)
@@ -71,39 +77,35 @@ def dead_letter(
 
 # ------------------------------------------------------------ Metadata ----
 
-_DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:$|[T ])")
+_QUIET = contextvars.ContextVar("quiet_published_warnings", default=False)
 
 
-def parse_published(value: object) -> Optional[dt.date]:
-    """``YYYY-MM-DD`` (an ISO timestamp is cut to its date); else ``None``."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        return None
-    match = _DATE_RE.match(value.strip())
-    if not match:
-        return None
+@contextlib.contextmanager
+def quiet_published_warnings():
+    """No unparseable-``published`` warnings in this thread: for the id pass's
+    second parse of a file, whose warnings the main parse gives anyway."""
+    token = _QUIET.set(True)
     try:
-        return dt.date.fromisoformat(match.group(1))
-    except ValueError:  # 2024-02-30 and friends
-        return None
+        yield
+    finally:
+        _QUIET.reset(token)
 
 
 def _resolve_published(
     value: object, default: Optional[dt.date], where: str
-) -> Optional[dt.date]:
+) -> Tuple[Optional[dt.date], Optional[str]]:
+    """``(published, None)``, or ``(None, reason)`` for an ambiguous value."""
     if value is None:
-        return default
-    parsed = parse_published(value)
-    if parsed is None:
+        return default, None
+    parsed = read_published(value)
+    if parsed.ambiguous:
+        return None, parsed.ambiguous
+    if parsed.date is None:
         # Not a dead letter on purpose (see module docstring): keep the article.
-        _LOG.warning(
-            "%s: unparseable published %r; using default %s", where, value, default
-        )
-        return default
-    return parsed
+        if not _QUIET.get():
+            _LOG.warning("%s: unparseable published %r; using default %s", where, value, default)
+        return default, None
+    return parsed.date, None
 
 
 def _optional_str(value: object) -> Optional[str]:
@@ -171,13 +173,17 @@ def _parse_txt(
         yield dead_letter(path, "empty: no text", data, stem)
         return
     meta = _load_sidecar(path, read_sidecar)
+    published, ambiguous = _resolve_published(
+        meta.get("published"), default_published, sidecar_path(path)
+    )
+    if ambiguous:
+        yield dead_letter(path, ambiguous, data, stem)
+        return
     yield Article(
         article_id=stem,
         source=path,
         text=text,
-        published=_resolve_published(
-            meta.get("published"), default_published, sidecar_path(path)
-        ),
+        published=published,
         title=_optional_str(meta.get("title")),
         url=_optional_str(meta.get("url")),
         content_hash=sha256_hex(data),
@@ -278,11 +284,15 @@ def _parse_jsonl_line(
     if not text.strip():
         yield dead_letter(source, "empty: 'text' is blank", raw, article_id)
         return
+    published, ambiguous = _resolve_published(obj.get("published"), default_published, source)
+    if ambiguous:
+        yield dead_letter(source, ambiguous, raw, article_id)
+        return
     yield Article(
         article_id=article_id,
         source=source,
         text=text,
-        published=_resolve_published(obj.get("published"), default_published, source),
+        published=published,
         title=_optional_str(obj.get("title")),
         url=_optional_str(obj.get("url")),
         content_hash=sha256_hex(raw),

@@ -46,6 +46,7 @@ This module must stay light: it never imports torch/transformers.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from typing import Iterator, Optional, Sequence
@@ -58,7 +59,7 @@ from apache_beam.io.fileio import ReadMatches
 from apache_beam.metrics import Metrics
 
 from pipeline.inputs.formats import (MAX_SIDECAR_BYTES, Parsed, dead_letter, jsonl_ids,
-                                     parse_file)
+                                     parse_file, quiet_published_warnings)
 from pipeline.inputs.listing import (broken_links, file_article_id, is_jsonl, select_inputs,
                                      split_path, too_large_reason, unsupported_reason)
 from pipeline.records import EXCERPT_CHARS, Article
@@ -124,9 +125,10 @@ class ReadFileFn(beam.DoFn):
     """ReadableFile -> Articles (main output) and DeadLetters (tagged)."""
 
     def __init__(self, default_published: Optional[dt.date], max_bytes: int,
-                 counter_prefix: str = ""):
+                 counter_prefix: str = "", quiet: bool = False):
         self._default_published = default_published
         self._max_bytes = max_bytes
+        self._quiet = quiet  # the id pass: the main read warns about the same file
         # the id pass's full parse of files sharing an id (``ReadArticles``)
         # counts under its own names
         self._articles = Metrics.counter(self.__class__, counter_prefix + "articles")
@@ -136,7 +138,8 @@ class ReadFileFn(beam.DoFn):
         path = getattr(getattr(readable_file, "metadata", None), "path", None)
         path = path or repr(readable_file)[:200]
         try:
-            outputs = list(self._read_and_parse(readable_file, path))
+            with quiet_published_warnings() if self._quiet else contextlib.nullcontext():
+                outputs = list(self._read_and_parse(readable_file, path))
         except Exception as e:  # pylint: disable=broad-except
             # A bug for one file must never take the pipeline down.
             _LOG.exception("%s: internal error while reading", path)
@@ -288,7 +291,8 @@ class ReadArticles(beam.PTransform):
             | "OpenForIds" >> ReadMatches(compression=CompressionTypes.UNCOMPRESSED)
             | "ParseForIds"
             >> beam.ParDo(
-                ReadFileFn(self._default_published, self._max_bytes, counter_prefix="id_pass_")
+                ReadFileFn(self._default_published, self._max_bytes, counter_prefix="id_pass_",
+                           quiet=True)
             ).with_outputs(DEAD_LETTERS, main=ARTICLES)
         )
         repeated = checked[ARTICLES] | "RepeatedIds" >> RepeatedIds()

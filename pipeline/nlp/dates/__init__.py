@@ -8,9 +8,10 @@ detection runs) and memoised per ``(text, published, tense)``.
 
 Output
     ``date`` is a :class:`datetime.date`; ``precision`` is ``"day"``,
-    ``"month"`` or ``"year"``.  Month precision gives the first day of the
-    month, year precision 1 January.  Anything that does not name a calendar
-    date gives ``ResolvedDate(None, None)``; the function never raises.
+    ``"week"``, ``"month"`` or ``"year"``.  Week precision gives the Monday of
+    the ISO week, month precision the first day of the month, year precision
+    1 January.  Anything that does not name a calendar date gives
+    ``ResolvedDate(None, None)``; the function never raises.
 
 Rules (``tense`` is ``"past"``, ``"future"`` or ``None`` = present/unknown)
     * Leading prepositions and hedges are dropped before resolving: "on",
@@ -35,10 +36,16 @@ Rules (``tense`` is ``"past"``, ``"future"`` or ``None`` = present/unknown)
       "last <month>" is the latest one that has ended, "next <month>" the
       first one that has not started.  A bare ordinal ("on the 15th") works the
       same way inside the publication month.
-    * Weeks have no precision of their own: "last week", "this week", "next
-      week", "two weeks ago" resolve to the MONDAY of that ISO week with
-      precision "day" (the Monday identifies the week; it does not claim the
-      event happened on Monday).
+    * "last week", "this week", "next week", "earlier this week", "two weeks
+      ago", "in two weeks", "the week of June 3" -> that ISO week, precision
+      "week", dated by its Monday (the Monday names the week; it does not
+      claim the event happened on Monday).  "this week" is the week of
+      publication, "next week" the one after and "last week" the one before,
+      whatever the tense, with one exception: a FUTURE "this week" published
+      on a Saturday or Sunday is the following week (only the weekend is
+      left of the current one, so "will vote this week" means the week
+      ahead).  A future "this week" published on a weekday stays that week:
+      its Monday may be past, but the event falls in its remaining days.
     * "this/last/next month", "earlier this month", "N months ago" -> the
       first of that month, precision "month"; "this/last/next year", "late
       last year", "N years ago" -> 1 January, precision "year".
@@ -55,10 +62,18 @@ Rules (``tense`` is ``"past"``, ``"future"`` or ``None`` = present/unknown)
     * Decades and centuries ("the 1990s", "the '90s", "the 20th century") are
       None: the precision vocabulary has nothing coarser than a year, and
       1990/"year" would claim ten times more than the text says.
+    * "in the year 2019" is 2019 (precision "year"), as "in 2019" is.
+    * A span that runs on past its date ("on Monday in a statement that ...",
+      "Tuesday after a meeting with ...", "last week during talks in Doha")
+      resolves to the date expression inside it: when the whole span (if at
+      most 80 characters) names no date, the windows of words around its
+      date words are tried, leftmost first (:mod:`.spans`: which words count,
+      and why dateparser's ``search_dates`` is not used).  Spans over 320
+      characters are None.
     * Vague or non-calendar expressions are None: "recently", "for years",
       "always", "after the talks", "when he arrived", "in the coming weeks",
       "the past few days", "a few days ago", "the next day" (relative to the
-      story, not to publication), "", and anything over 80 characters.
+      story, not to publication), "", and run-on spans without a date in them.
     * With ``published=None`` only absolute expressions resolve ("in 2019",
       "June 19, 2024", "March 2020"); everything relative or year-less is None.
     * Numeric dates are read month-first (``DATE_ORDER="MDY"``, dateparser's
@@ -79,9 +94,12 @@ Layout
     :mod:`.expressions` holds the vocabulary (months, weekdays, numbers,
     seasons, hedges) and the regular expressions that read a span;
     :mod:`.resolve` anchors what they read on the publication date and
-    decides the precision.
+    decides the precision; :mod:`.spans` finds the date expression inside a
+    run-on span; :mod:`.published` reads an input file's ``published`` value
+    (``read_published``), the anchor of all of the above.
 """
 
+from pipeline.nlp.dates.published import PublishedDate, read_published
 from pipeline.nlp.dates.resolve import ResolvedDate, resolve_date
 
-__all__ = ["ResolvedDate", "resolve_date"]
+__all__ = ["PublishedDate", "ResolvedDate", "read_published", "resolve_date"]

@@ -3,9 +3,11 @@
 ``resolve_date`` (memoised, never raises) normalises a span, strips its
 hedges, then tries the relative readings (weekdays, weekends, this/last/next,
 N units ago, seasons, bare ordinals) and falls back to dateparser for absolute
-calendar dates; the result carries its precision (day, month or year). The
-rules are in the package docstring (:mod:`pipeline.nlp.dates`); the words and
-patterns in :mod:`pipeline.nlp.dates.expressions`.
+calendar dates; the result carries its precision (day, week, month or year).
+A span that names no date as a whole is searched for one inside it
+(:mod:`pipeline.nlp.dates.spans` proposes the windows). The rules are in the
+package docstring (:mod:`pipeline.nlp.dates`); the words and patterns in
+:mod:`pipeline.nlp.dates.expressions`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pipeline.nlp.dates.expressions import (
     _normalise,
     _number,
 )
+from pipeline.nlp.dates.spans import windows
 
 __all__ = ["ResolvedDate", "resolve_date"]
 
@@ -43,14 +46,14 @@ __all__ = ["ResolvedDate", "resolve_date"]
 class ResolvedDate:
     """A calendar date and how much of it the text actually said."""
 
-    date: Optional[
-        datetime.date
-    ]  # month/year precision -> first day of that month/year
-    precision: Optional[str]  # "day" | "month" | "year" | None
+    # week/month/year precision -> that week's Monday, the month's or year's first day
+    date: Optional[datetime.date]
+    precision: Optional[str]  # "day" | "week" | "month" | "year" | None
 
 
 _NONE = ResolvedDate(None, None)
-_MAX_LEN = 80
+_MAX_LEN = 80  # longest span resolved as a whole; a longer one is only searched
+_MAX_SPAN = 4 * _MAX_LEN  # longest span looked at at all
 _ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -62,7 +65,7 @@ def resolve_date(
         if not isinstance(text, str):
             return _NONE
         # Checked before the cache so that huge strings are never kept in it.
-        if len(text) > 4 * _MAX_LEN or len(text.strip()) > _MAX_LEN:
+        if len(text) > _MAX_SPAN:
             return _NONE
         if isinstance(published, datetime.datetime):
             published = published.date()
@@ -80,7 +83,19 @@ def _resolve_cached(
     text: str, published: Optional[datetime.date], tense: Optional[str]
 ) -> ResolvedDate:
     try:
-        return _resolve(text, published, tense)
+        if len(text.strip()) <= _MAX_LEN:
+            whole = _resolve(text, published, tense)
+            if whole.date is not None:
+                return whole
+        # A span that runs on past its date ("on Monday in a statement that
+        # ...") names no date as a whole, and its event would get the
+        # publication date: try the windows around its date words instead,
+        # leftmost first. Vague spans have no such words: still nothing.
+        for window in windows(text):
+            found = _resolve(window, published, tense)
+            if found.date is not None:
+                return found
+        return _NONE
     except Exception:
         return _NONE
 
@@ -100,6 +115,11 @@ def _year(year: int) -> ResolvedDate:
     return ResolvedDate(datetime.date(year, 1, 1), "year")
 
 
+def _week(d: datetime.date) -> ResolvedDate:
+    """The ISO week of ``d``, named by its Monday (the schema's convention)."""
+    return ResolvedDate(_monday(d), "week")
+
+
 def _monday(d: datetime.date) -> datetime.date:
     return d - datetime.timedelta(days=d.weekday())
 
@@ -115,7 +135,6 @@ def _on_or_before(d: datetime.date, weekday: int) -> datetime.date:
 
 def _on_or_after(d: datetime.date, weekday: int) -> datetime.date:
     return d + datetime.timedelta(days=(weekday - d.weekday()) % 7)
-
 
 
 def _month_year(
@@ -184,7 +203,6 @@ def _parser(base: Optional[datetime.date], tense: Optional[str]) -> DateDataPars
 # --------------------------------------------------------------------------- core
 
 
-
 def _resolve(
     text: str, pub: Optional[datetime.date], tense: Optional[str]
 ) -> ResolvedDate:
@@ -208,6 +226,7 @@ def _resolve(
     s = re.sub(r"^the (?:past|previous) (%s)$" % _WEEKDAY_RE, r"last \1", s)
     if positional:  # "by the end of the month" -> this month
         s = re.sub(r"^the (week|month|year)$", r"this \1", s)
+    s = re.sub(r"^(?:the )?year (\d{4})$", r"\1", s)  # "in the year 2019"
 
     if _DECADE_RE.match(s):
         return _NONE  # documented choice: no decade precision
@@ -221,9 +240,10 @@ def _resolve(
         s = "%s %d" % (m.group(1).strip(" ,"), year)
 
     rel = _relative(s, pub, tense, stripped)
-    if rel is not None:
-        return rel
-    return _absolute(s, pub, tense)
+    found = rel if rel is not None else _absolute(s, pub, tense)
+    if "the week of" in stripped and found.precision == "day":
+        return _week(found.date)  # "the week of June 3" names a week, not a day
+    return found
 
 
 def _relative(
@@ -299,6 +319,10 @@ def _relative(
         if pub is None:
             return _NONE
         n = {"this": 0, "last": -1, "next": 1}[m.group(1)]
+        if m.group(2) == "week" and n == 0 and tense == "future" and pub.weekday() >= 5:
+            # Published on a Saturday or Sunday, only the weekend is left of the
+            # ISO week: "will vote this week" then means the week ahead.
+            n = 1
         return _shift(pub, m.group(2), n)
 
     # N units ago / N units from now / in N units.
@@ -356,8 +380,8 @@ def _relative(
 def _shift(pub: datetime.date, unit: str, n: int) -> ResolvedDate:
     if unit == "day":
         return _day(pub + datetime.timedelta(days=n))
-    if unit == "week":  # a week is named by its Monday (documented)
-        return _day(_monday(pub + datetime.timedelta(days=7 * n)))
+    if unit == "week":
+        return _week(pub + datetime.timedelta(days=7 * n))
     if unit == "month":
         return _month(*_add_months(pub.year, pub.month, n))
     return _year(pub.year + n)
@@ -402,5 +426,5 @@ def _absolute(
     if period == "month":
         return _month(d.year, d.month)
     if period == "week":
-        return _day(_monday(d))
+        return _week(d)
     return _day(d)
