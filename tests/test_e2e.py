@@ -141,7 +141,18 @@ def test_warned_actors_countries_and_type(seed_run):
     e = _event(seed_run[1], "warned", who="He")
     assert (e["who_resolved"], e["who_country"]) == ("Vladimir Putin", "RUS")
     assert e["target_country"] == "KOR"
+    assert [(a["name"], a["country"], a["sector"]) for a in e["who_actors"]] == [
+        ("Vladimir Putin", "RUS", "GOV")]
+    assert [(a["text"], a["country"]) for a in e["target_actors"]] == [("South Korea", "KOR")]
     assert e["event_type"] == "THREATEN" and 0.0 < e["event_type_score"] <= 1.0
+
+
+def test_delivered_it_is_kyiv(seed_run):
+    """"the Western missiles delivered to it": kyiv (Ukraine), not the United
+    States, which is one of "the United States and several European countries"."""
+    e = _event(seed_run[1], "delivered", target="it")
+    assert (e["target_resolved"].lower(), e["target_country"]) == ("kyiv", "UKR")
+    assert [a["country"] for a in e["target_actors"]] == ["UKR"]
 
 
 def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path):

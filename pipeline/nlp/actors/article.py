@@ -15,6 +15,18 @@ from .lexicon import _is_plural, _name_tokens, _strip_the
 from .quotes import Quotes
 
 
+def _verb_only(word: str) -> bool:
+    """A lower-case inflected verb form that opens a phrase: a participle or
+    past form ("given", "sent", "delivered"), whose verb lemma differs from
+    it; plural nouns ("arms", "weapons") are not."""
+    from lemminflect import getAllLemmas
+
+    if not word.islower() or word.endswith("s"):
+        return False
+    verbs = getAllLemmas(word).get("VERB", ())
+    return bool(verbs) and word not in verbs
+
+
 class ArticleContext(Quotes):
     """Everything known about one article while resolving its events."""
 
@@ -150,6 +162,8 @@ class ArticleContext(Quotes):
         before = split_words(self.text[max(ps, m.start - 100):m.start], max(ps, m.start - 100))
         title_words: List[Tuple[str, int, int]] = []
         for w, s, e in reversed(before):
+            if w in ("'s", "’s"):
+                continue  # "Iran's Foreign Minister X": the possessor is the country
             if not w[:1].isalnum() or w.lower() in FUNCTION_WORDS - {"the", "a", "an"}:
                 break
             if self._inside_mention(s, e):
@@ -212,6 +226,8 @@ class ArticleContext(Quotes):
                     words = words[1:]
                 if not words or words[0][0].lower() in CLAUSE_STARTS | PRONOUNS:
                     continue
+                if _verb_only(words[0][0]):
+                    continue  # "given to kyiv": a verb phrase, no noun phrase an "it" could mean
                 head = gz.head_phrase(self.text[words[0][1]:e])
                 hs, he = words[0][1], words[0][1] + len(head)
                 if any(hs <= m.start < he for m in self.mentions):
@@ -238,6 +254,8 @@ class ArticleContext(Quotes):
                 continue
             if kind in ("thing", "plural") and ent.label == "PER":
                 continue
+            if kind == "thing" and self._in_coordination(s, e):
+                continue  # "the United States and several European countries" is a "they"
             if kind in ("thing", "plural") and here is not None:
                 si = self.sentence_index(s)
                 if si is not None and here - si > 2:
@@ -256,6 +274,13 @@ class ArticleContext(Quotes):
                 if e <= pos and e == best[1] and s < best[0] and plural == want_plural:
                     return None  # the mention sits inside a larger non-actor phrase
         return best[2]
+
+    def _in_coordination(self, s: int, e: int) -> bool:
+        """Is text[s:e] a conjunct that another follows ("the United States and
+        several European countries")? Such a list is a "they"; its last conjunct,
+        the nearest to a later pronoun, may still be an "it" ("praised him and
+        the European Union, saying it ...")."""
+        return bool(re.match(r"\s+(?:and|or|&)\s", self.text[e:e + 8]))
 
     def _entity_result(self, eid: Optional[int]):
         if eid is None:
@@ -352,5 +377,17 @@ class ArticleContext(Quotes):
         return None
 
     def remember(self, s: int, e: int, res: Optional[tuple]):
+        """A resolved span joins the referring history. A place or institution
+        the gazetteer named ("kyiv", "the Kremlin") but no entity mention
+        covers becomes an entity of its own here, so that a later "it" can
+        rest on it ("the missiles delivered to it" -> kyiv)."""
+        if res and res[0] is None and res[1] is not None and res[2] is not None:
+            eid = len(self.entities)
+            ent = Entity(eid, "LOC")
+            ent.add(Mention(self.text[s:e], s, e, "LOC", self.sentence_index(s) or 0))
+            ent.country = res[2]
+            self.entities.append(ent)
+            res = (eid,) + tuple(res[1:])
         if res and res[0] is not None:
             self.history.append((s, e, res[0]))
+        return res

@@ -1,12 +1,21 @@
-"""``resolve_actors``: who/target of an article's events -> the fullest name and its country."""
+"""``resolve_actors``: who/target of an article's events -> lists of actors, each
+with its fullest name, country and sector; the first actor also fills the
+scalar ``*_resolved``/``*_country`` columns."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Dict, List, Optional, Tuple
 
-from pipeline.records import Event, Mention
+from pipeline.nlp import gazetteer as gz
+from pipeline.nlp.gazetteer.places import place_in_span
+from pipeline.records import Actor, Event, Mention
 
 from .article import ArticleContext
+from .conjuncts import split_conjuncts
+from .dateline import dateline_country
+from .lexicon import _strip_the
+from .sectors import group_sector, sector_of_person, sector_of_text
 
 
 def resolve_actors(text: str, events: List[Event], mentions: List[Mention]) -> List[Event]:
@@ -15,29 +24,145 @@ def resolve_actors(text: str, events: List[Event], mentions: List[Mention]) -> L
     ``mentions`` are the article's named-entity mentions with article offsets
     (from the tagger's NER head: ``mentions_from_frames``). Events are resolved
     in text order, so a pronoun can rest on an earlier resolved description.
+    A coordinated span ("Qatar, Egypt and the US") is resolved conjunct by
+    conjunct (``conjuncts.split_conjuncts``).
     """
     art = ArticleContext(text, events, mentions)
-    found: List[Dict[str, Optional[str]]] = []
     spans = []
     for i, ev in enumerate(events):
         for role in ("who", "target"):
             s, e = getattr(ev, f"{role}_start"), getattr(ev, f"{role}_end")
             if getattr(ev, role) and s is not None and e is not None:
                 spans.append((s, e, i, role))
-        found.append({f"{role}_{k}": None for role in ("who", "target")
-                      for k in ("resolved", "country")})
     spans.sort(key=lambda t: (t[0], 0 if t[3] == "who" else 1))
-    resolved: Dict[Tuple[int, str], Optional[tuple]] = {}
+    mention_spans = [(m.start, m.end) for m in art.mentions]
+    actors: Dict[Tuple[int, str], List[Actor]] = {}
+    who_eids: Dict[int, Optional[int]] = {}
     for s, e, i, role in spans:
         exclude = ()
-        if role == "target":
-            w = resolved.get((i, "who"))
-            if w and w[0] is not None:
-                exclude = (w[0],)
-        res = art.resolve_span(s, e, role, exclude)
-        resolved[(i, role)] = res
-        art.remember(s, e, res)
-        if res:
-            found[i][f"{role}_resolved"] = res[1]
-            found[i][f"{role}_country"] = res[2]
-    return [replace(ev, **fields) for ev, fields in zip(events, found)]
+        if role == "target" and who_eids.get(i) is not None:
+            exclude = (who_eids[i],)
+        found = []
+        for ps, pe in split_conjuncts(text, s, e, mention_spans):
+            res = art.remember(ps, pe, art.resolve_span(ps, pe, role, exclude))
+            found.append(_actor(art, ps, pe, res))
+            if role == "who" and i not in who_eids:
+                who_eids[i] = res[0] if res else None
+        if role == "target" and len(found) == 1 and _empty(found[0]):
+            found = _actors_after_preposition(art, s, e, mention_spans, exclude) or found
+        actors[(i, role)] = found
+    dateline = dateline_country(text)
+    out = []
+    for i, ev in enumerate(events):
+        who, target = (_with_country(actors.get((i, role), []), ev, dateline)
+                       for role in ("who", "target"))
+        out.append(replace(
+            ev, who_actors=tuple(who), target_actors=tuple(target),
+            who_resolved=who[0].name if who else None,
+            who_country=who[0].country if who else None,
+            target_resolved=target[0].name if target else None,
+            target_country=target[0].country if target else None))
+    return out
+
+
+#: Sectors whose unnamed members belong where the event happens ("riot police" in
+#: Nairobi are Kenyan police); not IGO, NGO, media or refugees, who often do not.
+DOMESTIC = frozenset({"GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "LEG", "BUS", "CVL",
+                      "LAB", "REL", "EDU", "HLH", "CRM", "SPY"})
+
+
+def _with_country(found: List[Actor], ev: Event, dateline: Optional[str]) -> List[Actor]:
+    """Countries the text gives when the actor's own words do not:
+
+    * a city or region named as an actor ("shelled Kharkiv") -> its country
+      (``gazetteer.places``; capitals are in the country gazetteer already);
+    * a description of a domestic sector with no country ("riot police",
+      "protesters", "the government") -> the country of the event's place,
+      else of the article's dateline. Not for people: a named person's
+      country comes from what the article says of that person only (a
+      minister abroad is no citizen of the country he visits)."""
+    out = []
+    for a in found:
+        country = a.country
+        if country is None and a.sector in (None, "GOV"):
+            place = place_in_span(a.text)
+            if place is not None and place.kind != "country" and place.end - place.start >= \
+                    len(_strip_the(a.text).rstrip(" .,;:")) - 1:
+                country = place.country
+        if country is None and a.sector in DOMESTIC and not _named_person(a):
+            country = ev.location_country or dateline
+        out.append(a if country == a.country else replace(a, country=country))
+    return out
+
+
+def _named_person(a: Actor) -> bool:
+    """A resolved name that is no description: a person (or an organisation) by name."""
+    return a.name is not None and a.name[:1].isupper() and sector_of_text(a.name) is None
+
+
+# the prepositions that introduce whom an act is aimed at, inside a target that
+# names the act's object: "sanctions against Iran", "talks with Kyiv", "a strike on Gaza"
+_AIMED = re.compile(r"\b(?:against|on|upon|with|to|toward|towards|at|over|for)\s+", re.I)
+
+
+def _empty(a: Actor) -> bool:
+    return a.name is None and a.country is None and a.sector is None
+
+
+def _actors_after_preposition(art: ArticleContext, s: int, e: int, mention_spans,
+                              exclude) -> List[Actor]:
+    """"new sanctions against Iran" -> [Iran]: when a target span names no actor
+    itself, the actors of its first aimed-at phrase that names one."""
+    for m in _AIMED.finditer(art.text, s, e):
+        ps = m.end()
+        parts = [(a, b, art.resolve_span(a, b, "target", exclude))
+                 for a, b in split_conjuncts(art.text, ps, e, mention_spans)]
+        found = [_actor(art, a, b, res) for a, b, res in parts]
+        if found and not all(_empty(x) for x in found):
+            for a, b, res in parts:
+                art.remember(a, b, res)
+            return found
+    return []
+
+
+def _actor(art: ArticleContext, s: int, e: int, res: Optional[tuple]) -> Actor:
+    eid, name, country = res if res else (None, None, None)
+    return Actor(text=art.text[s:e], start=s, end=e, name=name, country=country,
+                 sector=actor_sector(art, s, e, eid, country, name))
+
+
+def actor_sector(art: ArticleContext, s: int, e: int, eid: Optional[int],
+                 country: Optional[str], name: Optional[str] = None) -> Optional[str]:
+    """The actor's sector (``sectors``): an IGO code is IGO; a person's from its
+    titles (all its mentions' and this span's words); an organisation's from its
+    name; a description's from its words; a state named as such is GOV."""
+    if country in gz.IGOS:
+        return "IGO"
+    span = art.text[s:e]
+    group = group_sector(span) or (group_sector(art.entities[eid].name) if eid is not None else None)
+    if group:
+        return group
+    if eid is not None:
+        ent = art.entities[eid]
+        if ent.label == "PER":
+            return sector_of_person(ent.titles | set(span.lower().split()))
+        named = sector_of_text(ent.name) or (_state(ent.name) and "GOV")
+        if named:
+            return named
+    described = sector_of_text(span)
+    if described:
+        return described
+    if country and not _person(art, eid) and (_state(gz.head_phrase(span))
+                                              or (name is not None and _state(name))):
+        return "GOV"  # "Russia", "Seoul", "the Kremlin": the state acting
+    return None
+
+
+def _state(name: str) -> bool:
+    """Does ``name`` name a state: a country, its capital or seat of government?"""
+    hit = gz._lookup(_strip_the(name.strip(" .,;:")))
+    return bool(hit) and hit[1] in ("country", "alias", "capital", "metonym", "us_state")
+
+
+def _person(art: ArticleContext, eid: Optional[int]) -> bool:
+    return eid is not None and art.entities[eid].label == "PER"

@@ -7,7 +7,7 @@ builds the lookup tables from it.
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 #: IGO code -> (display name, aliases). Codes are the organisations' own
 #: acronyms; acronym aliases are matched in capitals only.
@@ -50,6 +50,54 @@ IGOS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "BRICS": ("BRICS", ("BRICS",)),
     "COE": ("Council of Europe", ("Council of Europe",)),
     "INTERPOL": ("Interpol", ("Interpol", "INTERPOL")),
+}
+
+#: Armed non-state groups and movements -> (country they are based in and fight
+#: in, or None for transnational ones; sector; aliases). After the CAMEO
+#: non-state military actors dictionary (PETRARCH's ``Phoenix.MilNonState``
+#: actors, which codes e.g. Hamas PSEREB, Hezbollah LBNREB), reviewed for the
+#: groups in the news since; a group that now governs is GOV (the Taliban).
+GROUPS: Dict[str, Tuple[Optional[str], str, Tuple[str, ...]]] = {
+    "Hamas": ("PSE", "REB", ("Hamas", "Qassam Brigades", "al-Qassam Brigades",
+                             "Izz ad-Din al-Qassam Brigades")),
+    "Palestinian Islamic Jihad": ("PSE", "REB", ("Palestinian Islamic Jihad", "Islamic Jihad")),
+    "Fatah": ("PSE", "PTY", ("Fatah",)),
+    "Hezbollah": ("LBN", "REB", ("Hezbollah", "Hizbollah", "Hizballah")),
+    "Houthis": ("YEM", "REB", ("Houthis", "Houthi", "Ansar Allah", "Ansarallah")),
+    "Taliban": ("AFG", "GOV", ("Taliban",)),
+    "Pakistani Taliban": ("PAK", "REB", ("Pakistani Taliban", "Tehrik-i-Taliban Pakistan",
+                                         "Tehreek-e-Taliban Pakistan", "TTP")),
+    "al-Shabaab": ("SOM", "REB", ("al-Shabaab", "Al-Shabaab", "al-Shabab", "Al-Shabab",
+                                  "Shabaab")),
+    "Boko Haram": ("NGA", "REB", ("Boko Haram",)),
+    "ISWAP": ("NGA", "REB", ("ISWAP", "Islamic State West Africa Province")),
+    "Islamic State": (None, "REB", ("Islamic State", "ISIS", "ISIL", "Daesh", "IS group")),
+    "al-Qaeda": (None, "REB", ("al-Qaeda", "Al-Qaeda", "al-Qaida", "Al-Qaida", "al Qaeda")),
+    "AQAP": ("YEM", "REB", ("AQAP", "al-Qaeda in the Arabian Peninsula")),
+    "JNIM": ("MLI", "REB", ("JNIM", "Jama'at Nusrat al-Islam wal-Muslimin")),
+    "Hayat Tahrir al-Sham": ("SYR", "REB", ("Hayat Tahrir al-Sham", "HTS")),
+    "Syrian Democratic Forces": ("SYR", "REB", ("Syrian Democratic Forces", "SDF")),
+    "PKK": ("TUR", "REB", ("PKK", "Kurdistan Workers' Party", "Kurdistan Workers Party")),
+    "Wagner Group": ("RUS", "MIL", ("Wagner Group", "Africa Corps")),
+    "M23": ("COD", "REB", ("M23", "March 23 Movement")),
+    "Rapid Support Forces": ("SDN", "REB", ("Rapid Support Forces", "RSF")),
+    "TPLF": ("ETH", "REB", ("TPLF", "Tigray People's Liberation Front")),
+    "Fano": ("ETH", "REB", ("Fano",)),
+    "FARC": ("COL", "REB", ("FARC", "FARC dissidents")),
+    "ELN": ("COL", "REB", ("ELN",)),
+    "Baloch Liberation Army": ("PAK", "REB", ("Baloch Liberation Army", "BLA")),
+    "Lashkar-e-Taiba": ("PAK", "REB", ("Lashkar-e-Taiba", "Lashkar-e-Toiba", "LeT")),
+    "Jaish-e-Mohammed": ("PAK", "REB", ("Jaish-e-Mohammed", "Jaish-e-Muhammad")),
+    "Arakan Army": ("MMR", "REB", ("Arakan Army",)),
+    "Kataib Hezbollah": ("IRQ", "REB", ("Kataib Hezbollah", "Kata'ib Hezbollah")),
+    "Popular Mobilization Forces": ("IRQ", "MIL", ("Popular Mobilization Forces",
+                                                   "Popular Mobilisation Forces", "PMF")),
+    "Revolutionary Guards": ("IRN", "MIL", ("Revolutionary Guards", "Revolutionary Guard",
+                                            "Islamic Revolutionary Guard Corps", "IRGC",
+                                            "Quds Force")),
+    "Polisario Front": ("ESH", "REB", ("Polisario Front", "Polisario")),
+    "Muslim Brotherhood": ("EGY", "OPP", ("Muslim Brotherhood",)),
+    "Palestinian Authority": ("PSE", "GOV", ("Palestinian Authority",)),
 }
 
 #: Seats of government that are not capitals, used for the government itself.

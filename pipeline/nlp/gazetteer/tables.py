@@ -17,11 +17,11 @@ import re
 import unicodedata
 from typing import Dict, List, Optional, Tuple
 
-from pipeline.nlp.gazetteer.curated import (_DEMONYM_RULES, ALIASES, IGOS, IRREGULAR_DEMONYMS,
-                                            METONYMS)
+from pipeline.nlp.gazetteer.curated import (_DEMONYM_RULES, ALIASES, GROUPS, IGOS,
+                                            IRREGULAR_DEMONYMS, METONYMS)
 
 # kind priority when a key has several readings (lower wins)
-_KIND_RANK = {"metonym": 0, "igo": 1, "country": 2, "alias": 2, "demonym_irregular": 3,
+_KIND_RANK = {"metonym": 0, "igo": 1, "group": 1, "country": 2, "alias": 2, "demonym_irregular": 3,
               "capital": 4, "demonym": 5, "us_state": 6, "regex": 7}
 
 # --------------------------------------------------------------------------- helpers
@@ -159,6 +159,10 @@ def _tables():
             add(a, code, "igo")
     for form, code in METONYMS.items():
         add(form, code, "metonym")
+    for display, (code, _, aliases) in GROUPS.items():
+        if code:  # a transnational group has a sector (actors.sectors) but no country
+            for a in aliases:
+                add(a, code, "group")
     for form, code in ALIASES.items():
         add(form, code, "alias")
     for form, code in IRREGULAR_DEMONYMS.items():
