@@ -1,5 +1,6 @@
-"""The HTML report (pipeline/report): one self-contained file for the seed run,
-checked in a real headless browser (Debian's chromium through Playwright)."""
+"""The HTML report (pipeline/report): one self-contained file for the seed run
+(plus one short article that names cities, for the map), checked in a real
+headless browser (Debian's chromium through Playwright)."""
 import os
 import shutil
 
@@ -12,10 +13,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+# The seed names no city outside an actor, so nothing of it is mapped; these
+# sentences give the map located, coded events (Minsk, Istanbul)
+LOCATED = ("Belarusian police detained dozens of protesters in Minsk on Sunday, witnesses said.\n"
+           "Ukraine and Russia exchanged prisoners in Istanbul last week.\n")
+
+
 @pytest.fixture(scope="module")
 def seed_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report_out")
-    assert main(["--input", os.path.join(ROOT, "seeds", "*.txt"), "--output", str(out),
+    located = tmp_path_factory.mktemp("report_in") / "located.txt"
+    located.write_text(LOCATED, encoding="utf-8")
+    assert main(["--input", os.path.join(ROOT, "seeds", "*.txt"), str(located),
+                 "--output", str(out),
                  "--published", "2024-06-20", "--threads", "1", "--quiet"]) == 0
     assert main(["report", str(out)]) == 0
     coded = [e for e in read_table(str(out), "events").to_pylist() if e["coded"]]
@@ -42,8 +52,8 @@ def test_the_report_is_one_file_that_needs_no_network(seed_report):
     page = path.read_text(encoding="utf-8")
     scripts = Scripts()
     scripts.feed(page)
-    assert scripts.external == [] and scripts.inline >= 5  # plotly.js itself, inlined, + 4 charts
-    assert page.count("Plotly.newPlot") >= 4  # timeline, types, dyads, actor pairs
+    assert scripts.external == [] and scripts.inline >= 6  # plotly.js itself, inlined, + 5 charts
+    assert page.count("Plotly.newPlot") >= 5  # timeline, map, types, dyads, actor pairs
     assert f"<b>{len(coded)} coded events</b>" in page
 
 
@@ -74,9 +84,35 @@ def test_the_report_in_a_real_browser(seed_report):
         cells = page.locator(".js-plotly-plot .hm, .js-plotly-plot .heatmaplayer image").count()
         rows = page.locator("#events tbody tr").count()
         types = page.eval_on_selector_all("#types .xtick text", "els => els.map(e => e.textContent)")
+        # the map: the backdrop trace, then one marker per located place, drawn
+        backdrop = page.locator("#map .scatterlayer .trace:first-child .point").count()
+        markers = page.locator("#map .scatterlayer .trace:last-child .point").count()
+        traces = page.evaluate("() => document.querySelector('#map .js-plotly-plot').data"
+                               ".map(t => [t.type, t.text || null])")
+        geo = page.locator(".js-plotly-plot .geolayer > *").count()  # a drawn geo subplot
         browser.close()
     assert problems == []
     assert all(u.startswith("file://") for u in requests), requests
-    assert plots >= 4 and bars >= len(coded) and cells >= 1
+    assert plots >= 5 and bars >= len(coded) and cells >= 1
     assert rows == len(coded)
     assert "THREATEN" in types
+    places = {(e["location_name"], e["location_country"]) for e in coded
+              if e["location_lat"] is not None}
+    assert {("Minsk", "BLR"), ("Istanbul", "TUR")} <= places
+    # x/y scatters, no geo subplot: one would fetch its world outlines from a CDN
+    assert [t for t, _ in traces] == ["scatter", "scatter"] and geo == 0
+    hover = traces[1][1]
+    assert backdrop > 1000 and markers == len(places) == len(hover)
+    assert any(h.startswith("<b>Minsk</b>, Belarus (BLR)") for h in hover), hover
+
+
+def test_a_run_with_no_located_event_has_no_map(tmp_path):
+    from pipeline.report import _figures
+
+    event = {"event_type": "PROTEST", "date": None, "who": "Protesters", "who_resolved": None,
+             "who_country": None, "target": None, "target_resolved": None,
+             "target_country": None, "location_name": "Belarus", "location_country": "BLR",
+             "location_lat": None, "location_lon": None}
+    assert "map" not in _figures([event], [])
+    assert "map" in _figures([{**event, "location_name": "Minsk", "location_lat": 53.9,
+                               "location_lon": 27.57}], [])

@@ -4,12 +4,21 @@
     make report OUT=DIR
 
 What an analyst looks at before querying: a timeline of coded events by PLOVER
-type, who acts on whom (a matrix of actor countries, and the commonest actor
-pairs), the counts by type, dead letters by reason, and a table of the coded
-events with the sentence each comes from and a link to its source file. The
-charts are Plotly figures; plotly.js is inlined once, so the file opens with
-no network. (No map yet: the events table has no place coordinates; when it
-gains them the map goes here.)
+type, a map of the located ones, who acts on whom (a matrix of actor countries,
+and the commonest actor pairs), the counts by type, dead letters by reason, and
+a table of the coded events with the sentence each comes from and a link to its
+source file. The charts are Plotly figures; plotly.js is inlined once, so the
+file opens with no network.
+
+The map is a plain x/y scatter of longitude and latitude (equal degrees on both
+axes), not a Plotly ``scattergeo``/``choropleth``: those make plotly.js fetch
+its world outlines (topojson) from cdn.plot.ly when the page opens, and the
+installed plotly ships none, so offline they draw nothing and log errors. For
+bearings, the grid cells that hold a GeoNames city are drawn as faint dots
+behind the events (``places.inhabited_cells``): the settled land, from the
+gazetteer the places come from. Only places with coordinates (cities) are
+plotted; a country or a US state has none (docs/ACTORS.md, "Places"), and the
+summary counts them.
 """
 from __future__ import annotations
 
@@ -23,6 +32,8 @@ from pipeline.records import reason_code
 
 REPORT_FILE = "report.html"
 TOP_EVENTS = 200
+#: the geocoded place columns (issue #20); a run written before them has none
+PLACE_COLUMNS = ["location_name", "location_country", "location_lat", "location_lon"]
 
 
 def _figures(coded: List[dict], dead: List[dict]) -> Dict[str, object]:
@@ -41,6 +52,10 @@ def _figures(coded: List[dict], dead: List[dict]) -> Dict[str, object]:
         fig.update_layout(barmode="stack", title="Coded events by day and type",
                           xaxis_title="date", yaxis_title="coded events", **layout)
         figs["timeline"] = fig
+    located = [e for e in coded if e.get("location_lat") is not None
+               and e.get("location_lon") is not None]
+    if located:
+        figs["map"] = _map(located, go, layout)
     if types:
         n = Counter(e["event_type"] for e in coded)
         fig = go.Figure(go.Bar(x=types, y=[n[t] for t in types]))
@@ -74,6 +89,41 @@ def _figures(coded: List[dict], dead: List[dict]) -> Dict[str, object]:
     return figs
 
 
+def _map(located: List[dict], go, layout: dict):
+    """Located coded events on a longitude/latitude scatter (why not a geo
+    trace: the module docstring), one marker a place, sized by its events."""
+    from pipeline.nlp.gazetteer import country_name
+    from pipeline.nlp.gazetteer.places import inhabited_cells
+
+    at: Dict[tuple, Counter] = {}
+    for e in located:
+        key = (e["location_name"], e["location_country"], e["location_lat"], e["location_lon"])
+        at.setdefault(key, Counter())[e["event_type"]] += 1
+    cells = inhabited_cells()
+    fig = go.Figure(go.Scatter(x=[lon for _, lon in cells], y=[lat for lat, _ in cells],
+                               mode="markers", hoverinfo="skip", showlegend=False,
+                               marker=dict(size=3, color="#d5dbe1"), name="settled land"))
+    places = sorted(at.items(), key=lambda kv: -sum(kv[1].values()))
+    hover = [f"<b>{html.escape(name)}</b>, {html.escape(country_name(cc) or cc)} ({cc})<br>"
+             + f"{sum(n.values())} coded event{'s' if sum(n.values()) > 1 else ''}: "
+             + ", ".join(f"{t} {k}" for t, k in n.most_common())
+             for (name, cc, _, _), n in places]
+    counts = [sum(n.values()) for _, n in places]
+    fig.add_trace(go.Scatter(
+        x=[lon for (_, _, _, lon), _ in places], y=[lat for (_, _, lat, _), _ in places],
+        mode="markers", name="located events", text=hover, hoverinfo="text", showlegend=False,
+        marker=dict(size=[8 + 6 * n ** 0.5 for n in counts], color="#c0392b", opacity=0.8,
+                    line=dict(width=1, color="white"))))
+    fig.update_layout(title=f"Where: {sum(counts)} coded events in {len(places)} cities "
+                            "(a country or state has no coordinates)",
+                      **{**layout, "height": 520})
+    fig.update_xaxes(range=[-180, 180], title="longitude", zeroline=False, showgrid=False)
+    # equal degrees on both axes: an equirectangular world, the shape readers know
+    fig.update_yaxes(range=[-60, 85], title="latitude", zeroline=False, showgrid=False,
+                     scaleanchor="x", scaleratio=1)
+    return fig
+
+
 def _events_table(coded: List[dict], sources: Dict[str, str]) -> str:
     esc = html.escape
     rows = []
@@ -100,15 +150,21 @@ def build_report(output: str, run_date=None, path: Optional[str] = None) -> str:
     """Write the report of the tables under ``output`` (one ``run_date``
     partition when given) to ``path`` (default ``output/report.html``); return it."""
     import plotly.io as pio
+    import pyarrow as pa
     import pyarrow.dataset as ds
 
     from pipeline.ops.tables import count_rows, read_table
 
     n_frames = count_rows(output, "events", run_date)
-    coded = read_table(output, "events", run_date, filter=ds.field("coded") == True,  # noqa: E712
-                       columns=["event_type", "date", "who", "who_resolved", "who_country",
-                                "action", "target", "target_resolved", "target_country",
-                                "article_id", "sentence_index", "sentence"]).to_pylist()
+    columns = ["event_type", "date", "who", "who_resolved", "who_country", "action", "target",
+               "target_resolved", "target_country", "article_id", "sentence_index", "sentence"]
+    coded_only = ds.field("coded") == True  # noqa: E712
+    try:
+        coded = read_table(output, "events", run_date, filter=coded_only,
+                           columns=columns + PLACE_COLUMNS).to_pylist()
+    except pa.ArrowInvalid:  # a run written before the place columns: no map
+        coded = read_table(output, "events", run_date, filter=coded_only,
+                           columns=columns).to_pylist()
     coded.sort(key=lambda e: (e["date"] is None, e["date"] or 0, e["article_id"],
                               e["sentence_index"]))
     articles = read_table(output, "articles", run_date,
@@ -123,11 +179,13 @@ def build_report(output: str, run_date=None, path: Optional[str] = None) -> str:
             + "</section>")
         first = False
     n_ok = sum(1 for a in articles if a["status"] == "ok")
+    n_placed = sum(1 for e in coded if e.get("location_name"))
+    n_mapped = sum(1 for e in coded if e.get("location_lat") is not None)
     title = f"newsevents report: {output}" + (f", run date {run_date}" if run_date else "")
     body = (f"<h1>{html.escape(title)}</h1>"
             f"<p class=summary>{len(articles):,} articles ({n_ok:,} ok, {len(articles) - n_ok:,} "
-            f"dead-lettered), {n_frames:,} frames, <b>{len(coded):,} coded events</b>. "
-            "No map yet: the events table has no place coordinates.</p>"
+            f"dead-lettered), {n_frames:,} frames, <b>{len(coded):,} coded events</b>, "
+            f"{n_placed:,} of them with a place ({n_mapped:,} on the map).</p>"
             + "".join(parts)
             + f"<h2>Coded events (first {min(len(coded), TOP_EVENTS)} by date)</h2>"
             + _events_table(coded, sources))

@@ -10,7 +10,13 @@ from __future__ import annotations
 from typing import Dict, Optional, Tuple
 
 #: IGO code -> (display name, aliases). Codes are the organisations' own
-#: acronyms; acronym aliases are matched in capitals only.
+#: acronyms; acronym aliases are matched in capitals only. No maintained data
+#: package codes IGOs as actors (``country_converter`` and ``countrygroups``
+#: carry memberships only), so this is a reviewed table: the organisations of
+#: the CAMEO codebook's IGO actor list (CAMEO 1.1b3, "International and
+#: transnational actors") that are still active, plus the UN agencies,
+#: regional bodies and development banks in today's news, each under its
+#: official English name and acronym.
 IGOS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "NATO": ("NATO", ("NATO", "North Atlantic Treaty Organization",
                       "North Atlantic Treaty Organisation", "North Atlantic Alliance")),
@@ -50,6 +56,40 @@ IGOS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "BRICS": ("BRICS", ("BRICS",)),
     "COE": ("Council of Europe", ("Council of Europe",)),
     "INTERPOL": ("Interpol", ("Interpol", "INTERPOL")),
+    # UN agencies and programmes not folded into UN above: their own codes, as
+    # CAMEO codes them (IGOUNO... with the agency), so that an analyst can tell
+    # the refugee agency's appeal from the Security Council's resolution
+    "UNESCO": ("UNESCO", ("UNESCO",)),
+    "UNDP": ("United Nations Development Programme", ("UNDP",
+                                                      "United Nations Development Programme")),
+    "UNRWA": ("UNRWA", ("UNRWA",)),
+    "UNFPA": ("UNFPA", ("UNFPA",)),
+    "OHCHR": ("UN human rights office", ("OHCHR", "UN human rights office",
+                                         "U.N. human rights office")),
+    "UNIFIL": ("UNIFIL", ("UNIFIL",)),
+    "FAO": ("Food and Agriculture Organization", ("Food and Agriculture Organization",)),
+    "ILO": ("International Labour Organization", ("International Labour Organization",
+                                                  "International Labor Organization")),
+    "IOM": ("International Organization for Migration", (
+        "International Organization for Migration",)),
+    "OPCW": ("OPCW", ("OPCW", "Organisation for the Prohibition of Chemical Weapons",
+                      "Organization for the Prohibition of Chemical Weapons")),
+    "OECD": ("OECD", ("OECD", "Organisation for Economic Co-operation and Development")),
+    "APEC": ("APEC", ("APEC", "Asia-Pacific Economic Cooperation")),
+    "SADC": ("SADC", ("SADC", "Southern African Development Community")),
+    "IGAD": ("IGAD", ("IGAD", "Intergovernmental Authority on Development")),
+    "EAC": ("East African Community", ("East African Community",)),
+    "CARICOM": ("CARICOM", ("CARICOM", "Caribbean Community")),
+    "MERCOSUR": ("Mercosur", ("Mercosur", "MERCOSUR")),
+    "CIS": ("Commonwealth of Independent States", ("Commonwealth of Independent States",)),
+    "EAEU": ("Eurasian Economic Union", ("Eurasian Economic Union",)),
+    "PIF": ("Pacific Islands Forum", ("Pacific Islands Forum",)),
+    "AFDB": ("African Development Bank", ("African Development Bank",)),
+    "ADB": ("Asian Development Bank", ("Asian Development Bank",)),
+    "EBRD": ("EBRD", ("EBRD", "European Bank for Reconstruction and Development")),
+    "AIIB": ("AIIB", ("AIIB", "Asian Infrastructure Investment Bank")),
+    "ECB": ("European Central Bank", ("European Central Bank", "ECB")),
+    "COMMONWEALTH": ("Commonwealth of Nations", ("Commonwealth of Nations",)),
 }
 
 #: Armed non-state groups and movements -> (country they are based in and fight
