@@ -142,15 +142,30 @@ def evaluate(gold_path: str = GOLD) -> dict:
             gold_r = it["gold_resolved"]
             ok_r = (got_r is None) if gold_r is None else (norm(got_r) in {norm(g) for g in gold_r})
             ok_c = got_c == it["gold_country"]
+            actors = getattr(row, it["role"] + "_actors")
+            got_s = actors[0].sector if actors else None
+            ok_s = got_s == it.get("gold_sector")
+            ok_l = None
+            if it.get("gold_actors"):  # a coordination: every conjunct's country and sector
+                ok_l = [(a.country, a.sector) for a in actors] == [
+                    (g["country"], g["sector"]) for g in it["gold_actors"]]
             results.append({**it, "got_resolved": got_r, "got_country": got_c,
-                            "ok_resolved": ok_r, "ok_country": ok_c})
+                            "got_sector": got_s, "got_actors": [(a.text, a.country, a.sector)
+                                                                for a in actors],
+                            "ok_resolved": ok_r, "ok_country": ok_c, "ok_sector": ok_s,
+                            "ok_list": ok_l})
     n = len(results)
     summary = {
         "n": n,
         "resolution_accuracy": sum(r["ok_resolved"] for r in results) / n,
         "country_accuracy": sum(r["ok_country"] for r in results) / n,
+        "sector_accuracy": sum(r["ok_sector"] for r in results) / n,
         "by_group": {},
     }
+    lists = [r for r in results if r["ok_list"] is not None]
+    summary["coordinations"] = len(lists)
+    summary["coordination_accuracy"] = (sum(r["ok_list"] for r in lists) / len(lists)
+                                        if lists else None)
     groups = collections.defaultdict(list)
     for r in results:
         groups["seed" if r["source"].startswith("seed") else "ewt"].append(r)
@@ -159,7 +174,8 @@ def evaluate(gold_path: str = GOLD) -> dict:
     for g, rs in sorted(groups.items()):
         summary["by_group"][g] = {"n": len(rs),
                                   "resolution": sum(r["ok_resolved"] for r in rs) / len(rs),
-                                  "country": sum(r["ok_country"] for r in rs) / len(rs)}
+                                  "country": sum(r["ok_country"] for r in rs) / len(rs),
+                                  "sector": sum(r["ok_sector"] for r in rs) / len(rs)}
     summary["results"] = results
     return summary
 
@@ -172,14 +188,22 @@ def main(argv=None):
     print(f"actor mentions: {s['n']}")
     print(f"resolution accuracy: {s['resolution_accuracy']:.3f}")
     print(f"country accuracy:    {s['country_accuracy']:.3f}")
+    print(f"sector accuracy:     {s['sector_accuracy']:.3f}")
+    if s["coordinations"]:
+        print(f"coordinations:       {s['coordinations']} mentions, every conjunct's country "
+              f"and sector right for {s['coordination_accuracy']:.3f}")
     for g, v in s["by_group"].items():
-        print(f"  {g:26} n={v['n']:3d}  resolution={v['resolution']:.3f}  country={v['country']:.3f}")
+        print(f"  {g:26} n={v['n']:3d}  resolution={v['resolution']:.3f}  "
+              f"country={v['country']:.3f}  sector={v['sector']:.3f}")
     if args.show_errors:
         for r in s["results"]:
-            if not (r["ok_resolved"] and r["ok_country"]):
+            if not (r["ok_resolved"] and r["ok_country"] and r["ok_sector"]
+                    and r["ok_list"] is not False):
                 print(f"- {r['id']} {r['mention']!r} ({r['role']}, {r['context'][:40]!r}): "
-                      f"got {r['got_resolved']!r}/{r['got_country']} "
-                      f"gold {r['gold_resolved']}/{r['gold_country']}")
+                      f"got {r['got_resolved']!r}/{r['got_country']}/{r['got_sector']} "
+                      f"gold {r['gold_resolved']}/{r['gold_country']}/{r.get('gold_sector')}"
+                      + (f" list {r['got_actors']} vs {r['gold_actors']}"
+                         if r["ok_list"] is False else ""))
 
 
 if __name__ == "__main__":

@@ -220,7 +220,8 @@ def test_quote_speaker_patterns():
         ("“I am ready", "am", {"who": "I"}),
         ("“I doubt it", "doubt", {"who": "I"}),
     ])
-    assert out[0].who_resolved == "Sergei Lavrov"  # no country known: the speaker himself
+    # the speaker's side: his country, which the leaders table knows
+    assert (out[0].who_resolved, out[0].who_country) == ("Russia", "RUS")
     assert out[1].who_resolved == "Scholz"
     assert (out[2].who_resolved, out[2].who_country) == ("Emmanuel Macron", "FRA")
 
@@ -362,15 +363,16 @@ def test_find_codes_offsets_and_names():
 # --------------------------------------------------------------------------- the gold set
 
 def test_actor_gold_set_accuracy(shared_data):
-    """Regression floor on tests/data/gold/actors.jsonl (101 mentions; measured
-    0.941 resolution / 0.614 country, see docs/ACTORS.md)."""
+    """Regression floor on tests/data/gold/actors.jsonl (267 mentions; measured
+    0.869 resolution / 0.584 country / 0.625 sector, see docs/ACTORS.md)."""
     import sys
 
     sys.path.insert(0, ROOT)
     from bench.actors_eval import evaluate
 
     s = evaluate()
-    assert s["n"] >= 60
-    assert s["resolution_accuracy"] >= 0.90
-    assert s["country_accuracy"] >= 0.58
+    assert s["n"] >= 260
+    assert s["resolution_accuracy"] >= 0.85
+    assert s["country_accuracy"] >= 0.56
+    assert s["sector_accuracy"] >= 0.60
     assert s["by_group"]["seed"]["country"] >= 0.90

@@ -15,6 +15,22 @@ from .lexicon import _is_plural, _name_tokens, _strip_the
 from .quotes import Quotes
 
 
+def leader_country(names: Iterable[str]) -> Optional[str]:
+    """The country of a well-known political leader (``gazetteer.LEADERS``) one
+    of ``names`` names in full ("Recep Tayyip Erdogan") or by a surname that
+    names that leader alone in the news ("Erdogan"); titles before the name are
+    skipped ("President Erdogan")."""
+    for name in names:
+        words = [w for w in re.split(r"\s+", name.strip()) if w]
+        for k in range(len(words)):
+            tail = " ".join(words[k:]).rstrip(".,;:'’s")
+            if tail in gz.LEADERS:
+                return gz.LEADERS[tail]
+            if tail in gz.LEADER_SURNAMES:
+                return gz.LEADERS[gz.LEADER_SURNAMES[tail]]
+    return None
+
+
 def _verb_only(word: str) -> bool:
     """A lower-case inflected verb form that opens a phrase: a participle or
     past form ("given", "sent", "delivered"), whose verb lemma differs from
@@ -56,6 +72,10 @@ class ArticleContext(Quotes):
                 continue  # overlapping mention: keep the earlier, longer one
             if m.label not in ("PER", "ORG", "LOC") or not m.text.strip():
                 continue
+            if m.label == "PER" and gz._lookup(_strip_the(m.text)):
+                # a country, IGO or armed group the NER head took for a person
+                # ("The European Union", "Kataib Hezbollah"): no one's name
+                m = Mention(m.text, m.start, m.end, "ORG", m.sentence_index)
             out.append(m)
         return out
 
@@ -156,6 +176,9 @@ class ArticleContext(Quotes):
         for ent in self.entities:  # people with no country of their own take their organisation's
             if ent.label == "PER" and ent.country is None and ent.affiliation is not None:
                 ent.country = self.entities[ent.affiliation].country
+        for ent in self.entities:  # and then what a reader knows of a leader's name
+            if ent.label == "PER" and ent.country is None:
+                ent.country = leader_country(m.text for m in ent.members)
 
     def _context_of(self, m: Mention) -> Tuple[Set[str], Optional[str], Optional[int]]:
         ps, pe = self.paragraph_of(m.start)
@@ -166,15 +189,26 @@ class ArticleContext(Quotes):
                 continue  # "Iran's Foreign Minister X": the possessor is the country
             if not w[:1].isalnum() or w.lower() in FUNCTION_WORDS - {"the", "a", "an"}:
                 break
-            if self._inside_mention(s, e):
+            if self._inside_mention(s, e, labels=("PER",)):
                 break
+            # a place or organisation named before the title belongs to it
+            # ("U.S. President George W. Bush", "Delhi police chief KK Paul"):
+            # its words are the title's, and it ends the title
+            named = self._inside_mention(s, e, labels=("ORG", "LOC"))
             title_words.insert(0, (w, s, e))
+            if named and not self._inside_mention(s - 2, s - 1, labels=("ORG", "LOC")):
+                break
             if w.lower() in ("the", "a", "an") or len(title_words) >= 5:
                 break
         titles = {w.lower() for w, _, _ in title_words if w.lower() not in DETERMINERS}
         country = None
         if title_words:
             country = self._code_of_words(title_words[0][1], title_words[-1][2])
+            if country is None:  # a city in the title: "Istanbul Mayor Ekrem Imamoglu"
+                from pipeline.nlp.gazetteer.places import place_in_span
+
+                place = place_in_span(self.text[title_words[0][1]:title_words[-1][2]])
+                country = place.country if place is not None else None
         affil = None
         after = self.text[m.end:min(pe, m.end + 160)]
         app = re.match(r"\s*,\s*((?:the|a|an|[a-z][\w\-]*)\b[^,.;:“”\"]*)", after)
@@ -335,11 +369,21 @@ class ArticleContext(Quotes):
         hs, he = words[0][1], words[0][1] + len(head_text)
         inside = [m for m in self.mentions if hs <= m.start and m.end <= he + 1
                   or (m.start < hs < m.end)]
+        if inside and gz._lookup(_strip_the(head_text.rstrip(".,;:"))):
+            # the whole head is a gazetteer name the NER head cut short ("European"
+            # of "The European Union"): the name, below, not the fragment
+            inside = [m for m in inside if m.end - m.start >= len(_strip_the(head_text))]
         for m in inside:
             eid = self.entity_of[(m.start, m.end)]
             nxt = [t for t in words if t[1] >= m.end and t[2] <= he]
             if not nxt or nxt[0][0].lower() in HEAD_CONTINUATIONS or nxt[0][0] in (",", "(", ")"):
                 return self._entity_result(eid)
+            # a modifier of a title before a person's name ("U.S. President George
+            # W. Bush", "UN Secretary-General Kofi Annan"): the person
+            later = [p for p in inside if p.start >= m.end and p.label == "PER"
+                     and self.entities[self.entity_of[(p.start, p.end)]].label == "PER"]
+            if later and m.label != "PER":
+                return self._entity_result(self.entity_of[(later[0].start, later[0].end)])
             # the mention modifies a common noun ("US troops"): country only
             code = self.entities[eid].country if self.entities[eid].label != "PER" else None
             return (None, None, code) if code else None

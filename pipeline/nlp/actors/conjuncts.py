@@ -23,8 +23,8 @@ from pipeline.nlp.text import words as split_words
 
 from .sectors import sector_of_text
 
-_SEP = re.compile(r"\s*,\s*(?:and\s+|or\s+|&\s+)?|\s+(?:and|or|&)\s+")
-_LAST_SEP = re.compile(r"(?:^|\s)(?:and|or|&)\s")
+_SEP = re.compile(r"\s*,\s*(?:and\s+|or\s+|nor\s+|&\s+)?|\s+(?:and|or|nor|&)\s+")
+_LAST_SEP = re.compile(r"(?:^|\s)(?:and|or|nor|&)\s")
 MAX_PART_WORDS = 6
 
 
@@ -64,7 +64,7 @@ def split_conjuncts(text: str, start: int, end: int,
         if a == b or any(s < a < e or s < b - 1 < e for s, e in inside):
             continue
         cuts.append((a, b))
-    if not cuts or not any(re.search(r"(?:and|or|&)\s*$", text[a:b]) for a, b in cuts):
+    if not cuts or not any(re.search(r"(?:and|or|nor|&)\s*$", text[a:b]) for a, b in cuts):
         return [(start, end)]
     parts, pos = [], start
     for a, b in cuts:
@@ -84,6 +84,9 @@ def split_conjuncts(text: str, start: int, end: int,
 def _trim(text: str, s: int, e: int) -> Optional[Tuple[int, int]]:
     while s < e and text[s] in " \t\n\"“”'(":
         s += 1
+    lead = re.match(r"(?:neither|either|both)\s+", text[s:e], re.I)
+    if lead:  # "neither the US nor ...": the correlative is no part of the actor
+        s += lead.end()
     while e > s and text[e - 1] in " \t\n\"“”'),.;:":
         e -= 1
     return (s, e) if e > s else None

@@ -11,11 +11,11 @@ from pipeline.nlp import gazetteer as gz
 from pipeline.nlp.gazetteer.places import place_in_span
 from pipeline.records import Actor, Event, Mention
 
-from .article import ArticleContext
+from .article import ArticleContext, leader_country
 from .conjuncts import split_conjuncts
 from .dateline import dateline_country
 from .lexicon import _strip_the
-from .sectors import group_sector, sector_of_person, sector_of_text
+from .sectors import group_country, group_sector, sector_of_person, sector_of_text
 
 
 def resolve_actors(text: str, events: List[Event], mentions: List[Mention]) -> List[Event]:
@@ -28,6 +28,7 @@ def resolve_actors(text: str, events: List[Event], mentions: List[Mention]) -> L
     conjunct (``conjuncts.split_conjuncts``).
     """
     art = ArticleContext(text, events, mentions)
+    art.person_spans = set()  # (start, end) of actors that are people (``_actor``)
     spans = []
     for i, ev in enumerate(events):
         for role in ("who", "target"):
@@ -54,7 +55,8 @@ def resolve_actors(text: str, events: List[Event], mentions: List[Mention]) -> L
     dateline = dateline_country(text)
     out = []
     for i, ev in enumerate(events):
-        who, target = (_with_country(actors.get((i, role), []), ev, dateline)
+        who, target = (_with_country(actors.get((i, role), []), ev, dateline,
+                                     frozenset(art.person_spans), role)
                        for role in ("who", "target"))
         out.append(replace(
             ev, who_actors=tuple(who), target_actors=tuple(target),
@@ -71,28 +73,56 @@ DOMESTIC = frozenset({"GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "LEG", "B
                       "LAB", "REL", "EDU", "HLH", "CRM", "SPY"})
 
 
-def _with_country(found: List[Actor], ev: Event, dateline: Optional[str]) -> List[Actor]:
+def _with_country(found: List[Actor], ev: Event, dateline: Optional[str],
+                  persons: frozenset = frozenset(), role: str = "who") -> List[Actor]:
     """Countries the text gives when the actor's own words do not:
 
     * a city or region named as an actor ("shelled Kharkiv") -> its country
       (``gazetteer.places``; capitals are in the country gazetteer already);
+    * a known armed group -> its own country from the group table, whatever
+      modifies it ("Rwandan-backed M23 rebels" -> COD), none for a
+      transnational one ("Al-Qaeda in Afghanistan");
     * a description of a domestic sector with no country ("riot police",
-      "protesters", "the government") -> the country of the event's place,
-      else of the article's dateline. Not for people: a named person's
+      "protesters", "the government") -> the country of a place named in it
+      ("riot police in Nairobi"), else of the event's place (``_scene``), else of the
+      article's dateline; soldiers as the source take the dateline only. Not for people: a named person's
       country comes from what the article says of that person only (a
-      minister abroad is no citizen of the country he visits)."""
+      minister abroad is no citizen of the country he visits), and a person's
+      name is no city ("Kennedy" is also a district of Bogotá). ``persons``:
+      (start, end) of the actors that are people."""
     out = []
     for a in found:
         country = a.country
-        if country is None and a.sector in (None, "GOV"):
+        if country is None and a.sector in (None, "GOV") and (a.start, a.end) not in persons:
             place = place_in_span(a.text)
             if place is not None and place.kind != "country" and place.end - place.start >= \
                     len(_strip_the(a.text).rstrip(" .,;:")) - 1:
                 country = place.country
-        if country is None and a.sector in DOMESTIC and not _named_person(a):
-            country = ev.location_country or dateline
+        if group_sector(a.text):  # a known armed group: its own country, or none
+            country = group_country(a.text)  # "Rwandan-backed M23 rebels" are Congolese
+        elif country is None and a.sector in DOMESTIC and not _named_person(a):
+            # troops that act are often where they are foreign ("coalition
+            # soldiers in Iraq"): for them the dateline only; those acted on
+            # (a base overrun, soldiers killed) are mostly the country's own
+            placed = a.sector != "MIL" or role == "target"
+            inside = place_in_span(a.text) if placed else None  # "police in Nairobi"
+            here = _scene(ev) if placed else None
+            country = (inside.country if inside else None) or here or dateline
         out.append(a if country == a.country else replace(a, country=country))
     return out
+
+
+def _scene(ev: Event) -> Optional[str]:
+    """The country where the event happens: its place, else a place named in
+    its who or target span ("Riot police in Nairobi detained 40 people": the
+    people detained are in Nairobi too)."""
+    if ev.location_country:
+        return ev.location_country
+    for span in (ev.who, ev.target):
+        place = place_in_span(span) if span else None
+        if place is not None:
+            return place.country
+    return None
 
 
 def _named_person(a: Actor) -> bool:
@@ -102,7 +132,7 @@ def _named_person(a: Actor) -> bool:
 
 # the prepositions that introduce whom an act is aimed at, inside a target that
 # names the act's object: "sanctions against Iran", "talks with Kyiv", "a strike on Gaza"
-_AIMED = re.compile(r"\b(?:against|on|upon|with|to|toward|towards|at|over|for)\s+", re.I)
+_AIMED = re.compile(r"\b(?:against|on|upon|with|to|toward|towards|at|over|for|by)\s+", re.I)
 
 
 def _empty(a: Actor) -> bool:
@@ -127,6 +157,8 @@ def _actors_after_preposition(art: ArticleContext, s: int, e: int, mention_spans
 
 def _actor(art: ArticleContext, s: int, e: int, res: Optional[tuple]) -> Actor:
     eid, name, country = res if res else (None, None, None)
+    if eid is not None and art.entities[eid].label == "PER":
+        art.person_spans.add((s, e))
     return Actor(text=art.text[s:e], start=s, end=e, name=name, country=country,
                  sector=actor_sector(art, s, e, eid, country, name))
 
@@ -142,20 +174,42 @@ def actor_sector(art: ArticleContext, s: int, e: int, eid: Optional[int],
     group = group_sector(span) or (group_sector(art.entities[eid].name) if eid is not None else None)
     if group:
         return group
+    if eid is not None and art.entities[eid].label == "PER":
+        ent = art.entities[eid]
+        affiliation = (sector_of_text(art.entities[ent.affiliation].name)
+                       if ent.affiliation is not None else None)
+        return sector_of_person(ent.titles | set(span.lower().split())) or affiliation or (
+            "GOV" if leader_country(m.text for m in ent.members) else None)
+    # the span's own head first: "South Korea's spy agency" is SPY, not South
+    # Korea's GOV; "firms accused of supplying drone parts" is BUS, not MIL
+    described = sector_of_text(actor_head(span))
+    if described:
+        return described
     if eid is not None:
         ent = art.entities[eid]
-        if ent.label == "PER":
-            return sector_of_person(ent.titles | set(span.lower().split()))
         named = sector_of_text(ent.name) or (_state(ent.name) and "GOV")
         if named:
             return named
-    described = sector_of_text(span)
-    if described:
-        return described
     if country and not _person(art, eid) and (_state(gz.head_phrase(span))
                                               or (name is not None and _state(name))):
         return "GOV"  # "Russia", "Seoul", "the Kremlin": the state acting
     return None
+
+
+def actor_head(span: str) -> str:
+    """The noun phrase an actor span is about: cut at its first preposition
+    other than of/from, a relative word, a comma or a participle after the
+    first word ("two firms accused of ..." -> "two firms")."""
+    from .article import _verb_only
+
+    head = gz.head_phrase(span)
+    out = []
+    for k, m in enumerate(re.finditer(r"\S+", head)):
+        w = m.group(0)
+        if k and (w.lower() in ("who", "which", "that", "whose") or _verb_only(w)):
+            break
+        out.append(w)
+    return " ".join(out) or span
 
 
 def _state(name: str) -> bool:

@@ -49,7 +49,8 @@ PHRASES = {
     "central bank": "GOV", "news agency": "MED", "state media": "MED", "state television": "MED",
     "intelligence service": "SPY", "intelligence agency": "SPY", "spy agency": "SPY",
     "health workers": "HLH", "health officials": "GOV", "health ministry": "GOV",
-    "supreme court": "JUD", "constitutional court": "JUD", "high court": "JUD",
+    "attorney general": "JUD", "attorney-general": "JUD", "prosecutor's office": "JUD",
+    "public prosecutor": "JUD", "supreme court": "JUD", "constitutional court": "JUD", "high court": "JUD",
     "drug cartel": "CRM", "crime boss": "CRM", "human traffickers": "CRM",
     "displaced people": "REF", "asylum seekers": "REF", "asylum-seekers": "REF",
 }
@@ -67,7 +68,8 @@ WORDS = {
     "envoys": "GOV", "embassy": "GOV", "spokesman": "GOV", "spokeswoman": "GOV",
     "spokesperson": "GOV", "governor": "GOV", "mayor": "GOV", "regime": "GOV",
     "kremlin": "GOV", "secretary": "GOV", "department": "GOV", "negotiators": "GOV",
-    "negotiator": "GOV", "junta": "GOV", "state": "GOV",
+    "negotiator": "GOV", "junta": "GOV", "state": "GOV", "treasury": "GOV",
+    "prisoners": "CVL", "detainees": "CVL", "hostages": "CVL",
     # armed forces
     "military": "MIL", "militaries": "MIL", "army": "MIL", "armies": "MIL", "troops": "MIL",
     "troop": "MIL", "soldier": "MIL", "soldiers": "MIL", "navy": "MIL", "forces": "MIL",
@@ -75,6 +77,7 @@ WORDS = {
     "colonel": "MIL", "col.": "MIL", "admiral": "MIL", "marines": "MIL", "warplanes": "MIL",
     "jets": "MIL", "artillery": "MIL", "paratroopers": "MIL", "peacekeepers": "MIL",
     "battalion": "MIL", "brigade": "MIL", "sailors": "MIL", "pilots": "MIL",
+    "drones": "MIL", "drone": "MIL", "missiles": "MIL", "warships": "MIL", "tanks": "MIL",
     # rebels and armed groups
     "rebels": "REB", "rebel": "REB", "insurgents": "REB", "insurgent": "REB",
     "militants": "REB", "militant": "REB", "guerrillas": "REB", "guerrilla": "REB",
@@ -127,6 +130,7 @@ NEWS_ORGS = {
     "al jazeera", "xinhua", "tass", "ria novosti", "interfax", "kcna", "yonhap", "irna",
     "anadolu", "new york times", "washington post", "wall street journal", "bloomberg",
     "the guardian", "guardian", "financial times", "fox news", "nbc", "abc", "cbs",
+    "nyt", "the new york times", "the washington post", "msm", "le monde", "der spiegel",
 }
 
 # words that alone do not decide (a "general secretary" is no soldier; "party
@@ -135,18 +139,31 @@ _WEAK = {"leader", "leaders", "leadership", "official", "officials", "spokesman"
          "spokeswoman", "spokesperson", "secretary", "general", "state", "people"}
 
 
-# alias -> sector of the armed groups and movements the gazetteer knows
-_GROUP_ALIASES = sorted(((a, sector) for _, (_, sector, aliases) in GROUPS.items()
+# (alias, country, sector) of the armed groups and movements the gazetteer
+# knows, longest alias first: "Kataib Hezbollah" is not Hezbollah
+_GROUP_ALIASES = sorted(((a, code, sector) for _, (code, sector, aliases) in GROUPS.items()
                          for a in aliases), key=lambda t: -len(t[0]))
+
+
+def _group(text: str) -> Optional[tuple]:
+    for alias, code, sector in _GROUP_ALIASES:  # as written: "LeT" is no "let"
+        if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w-])", text):
+            return code, sector
+    return None
 
 
 def group_sector(text: str) -> Optional[str]:
     """The sector of a known armed group or movement named in ``text``
     ("Hamas" -> REB, "the Taliban" -> GOV), or None."""
-    for alias, sector in _GROUP_ALIASES:  # as written: "LeT" is no "let"
-        if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w-])", text):
-            return sector
-    return None
+    hit = _group(text)
+    return hit[1] if hit else None
+
+
+def group_country(text: str) -> Optional[str]:
+    """The country of a known armed group named in ``text`` (None for a
+    transnational one, or when none is named)."""
+    hit = _group(text)
+    return hit[0] if hit else None
 
 
 def _tokens(text: str) -> list:
@@ -190,7 +207,7 @@ def sector_of_person(titles: Iterable[str]) -> Optional[str]:
         if b and a in ts and b in ts:
             return code
     order = ["OPP", "REB", "MIL", "COP", "JUD", "LEG", "REL", "MED", "SPY", "BUS", "LAB",
-             "EDU", "HLH", "NGO", "CRM", "PTY", "GOV", "CVL", "REF"]
+             "EDU", "HLH", "NGO", "CRM", "PTY", "GOV"]
     found = {WORDS[t] for t in ts if t in WORDS and t not in _WEAK}
     for code in order:  # the most specific role first: a "rebel commander" is REB
         if code in found:
@@ -198,4 +215,9 @@ def sector_of_person(titles: Iterable[str]) -> Optional[str]:
     if "general" in ts and "secretary" not in ts and "attorney" not in ts:
         return "MIL"  # "General Ahmed"; a secretary-general or attorney general is not
     weak = {WORDS[t] for t in ts if t in WORDS}
-    return "GOV" if "GOV" in weak else None
+    if "GOV" in weak:
+        return "GOV"  # "Palestinian leader ..., a refugee himself": his role, not his past
+    for code in ("CVL", "REF"):
+        if code in found:
+            return code
+    return None

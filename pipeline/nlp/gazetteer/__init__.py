@@ -55,7 +55,8 @@ the data packages, :mod:`.lookup` matches text against those tables.
 """
 from __future__ import annotations
 
-from pipeline.nlp.gazetteer.curated import ALIASES, IGOS, IRREGULAR_DEMONYMS, METONYMS  # noqa: F401
+from pipeline.nlp.gazetteer.curated import (ALIASES, IGOS, IRREGULAR_DEMONYMS,  # noqa: F401
+                                            LEADER_SURNAMES, LEADERS, METONYMS)
 # _CUT_WORDS, _lookup and head_phrase too: pipeline.nlp.actors uses them as gz.X
 from pipeline.nlp.gazetteer.lookup import (_CUT_WORDS, Match, _lookup, country_code,  # noqa: F401
                                            country_name, find_codes, head_phrase)
