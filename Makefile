@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 # OUT/report.html: charts and a table of a run's output folder (make report OUT=DIR)
-.PHONY: setup run report test train train-gpu train-events eval eval-events bundle clean
+.PHONY: setup run report test train train-gpu train-events eval eval-events eval-actors bundle clean
 
 setup: $(VENV)/.installed
 
@@ -71,6 +71,10 @@ eval: setup
 # Coded events, PLOVER types and factuality on the gold set's test articles, with the baseline.
 eval-events: setup
 	$(PY) -m bench.events_eval --data-dir $(DATA)
+
+eval-actors: setup
+	$(PY) -m bench.actors_eval
+	$(PY) -m bench.actor_sentences_eval --split test
 
 clean:
 	rm -rf $(OUT) runs
