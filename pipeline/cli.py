@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Extract who/action/target/date events from news "
-                "articles into Parquet (events/, articles/, dead_letters/).",
+                "articles into Parquet (events/, articles/, dead_letters/, event_clusters/).",
                 epilog="Any other --flag is a Beam pipeline option, e.g. --runner=DirectRunner "
                        "--direct_num_workers=2 --direct_running_mode=multi_processing.")
     add_arguments(p)
@@ -255,9 +255,11 @@ def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int]
         dates = sorted(e["date"] for e in coded if e["date"] is not None)
         if dates:
             lines.append(f"  dates covered: {dates[0]} to {dates[-1]}")
+        lines += _clusters_lines(output, run_date)
     lines += [f"dead letters: {dead}",
               "output: " + ", ".join(table_dir(output, t, run_date)
-                                    for t in ("events", "articles", "dead_letters"))]
+                                    for t in ("events", "articles", "dead_letters",
+                                              "event_clusters"))]
     if wall_s is not None:
         lines.append(f"wall time: {wall_s:.1f} s")
     if coded:
@@ -270,6 +272,30 @@ def summary(output: str, n_rows: int = 10, run_date=None, skipped: Optional[int]
             lines.append(fmt([e["who_resolved"] or e["who"], e["action"], e["event_type"],
                               e["target_resolved"] or e["target"], e["date"]]))
     return "\n".join(lines)
+
+
+def _clusters_lines(output: str, run_date=None) -> List[str]:
+    """How many events the coded rows tell (``event_clusters``), and the ones
+    the most articles told; nothing for an output without that table."""
+    from pipeline.ops.tables import read_table
+
+    try:
+        rows = read_table(output, "event_clusters", run_date,
+                          columns=["event_type", "who", "action", "target", "date",
+                                   "n_mentions", "n_articles"]).to_pylist()
+    except FileNotFoundError:
+        return []
+    if not rows:
+        return []
+    line = f"  told as {len(rows)} distinct events"
+    top = sorted((r for r in rows if r["n_articles"] > 1),
+                 key=lambda r: (-r["n_articles"], -r["n_mentions"], str(r["date"]),
+                                r["action"]))[:3]
+    if top:
+        line += "; by most articles: " + ", ".join(
+            f"{r['who'] or '?'} {r['action']} {r['target'] or ''} ({r['event_type']}, "
+            f"{r['date'] or 'undated'}) {r['n_articles']}".replace("  ", " ") for r in top)
+    return [line]
 
 
 def _top(counts: "Counter", n: Optional[int] = None) -> list:

@@ -78,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "globs are expanded by Beam's filesystems, so quote them; "
                              "may be repeated")
     parser.add_argument("--output", required=True, metavar="DIR",
-                        help="output folder: events/, articles/, dead_letters/ (Parquet)")
+                        help="output folder: events/, articles/, dead_letters/, event_clusters/ (Parquet)")
     parser.add_argument("--published", type=iso_date, metavar="YYYY-MM-DD",
                         help="publication date for articles that carry none (relative dates resolve "
                              "against it)")

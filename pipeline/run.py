@@ -1,4 +1,4 @@
-"""The graph: read -> segment -> infer -> decode -> resolve -> classify -> write; and one run of it.
+"""The graph: read -> segment -> infer -> decode -> resolve -> classify -> rows -> cluster -> write; and one run of it.
 
 ``build`` wires the named composite transforms of each step together and routes
 every dead letter to the ``dead_letters`` table and to its article's row, so
@@ -11,6 +11,7 @@ fails leaves the previous output untouched.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Dict, FrozenSet, Optional
 
 import apache_beam as beam
@@ -20,6 +21,7 @@ from apache_beam.runners.runner import PipelineState
 from pipeline.ops import accounting, manifest, publish
 from pipeline.ops.progress import ProgressMonitor, expected_articles, progress_dir
 from pipeline.stages.classify import ClassifyEvents
+from pipeline.stages.cluster import ClusterEvents
 from pipeline.stages.decode import DecodeEvents
 from pipeline.runtime.handlers import TaggerModelHandler
 from pipeline.stages.infer import InferFrames
@@ -72,7 +74,7 @@ def head_layer(model_dir: Optional[str]) -> int:
 
 def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
           skip: FrozenSet = frozenset(),
-          handler: Optional[TaggerModelHandler] = None) -> Dict[str, beam.PCollection]:
+          handler: Optional[TaggerModelHandler] = None) -> Dict[str, object]:
     """Add the pipeline to ``p``; tables go to ``output_dir`` (default
     ``cfg.output``). ``skip``: ``(article_id, content_hash)`` keys already
     processed (``--incremental``). ``handler`` replaces the default
@@ -80,7 +82,9 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
 
     From ``SegmentSentences`` to ``Write`` the element is the whole article
     (``ArticleDoc``) and no step shuffles, so the runner fuses them into one
-    stage that streams: memory does not grow with the corpus."""
+    stage that streams: memory does not grow with the corpus. Only the coded
+    rows are shuffled after that (``ClusterEvents``: one event, many reports),
+    and the rows that are not coded go on to the sink in the streaming stage."""
     read = p | "Read" >> ReadArticles(cfg.inputs, cfg.published, cfg.max_bytes)
     articles = read["articles"]
     if several_workers(p.options):
@@ -108,6 +112,9 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
     progress = progress_dir(output_dir or cfg.output) if cfg.progress_every else None
     tables = ({"docs": docs, "read_dead_letters": read["dead_letters"]}
               | "TableRows" >> TableRows(progress, cfg.progress_every or 5.0))
+    clustered = ({"events": tables["events"], "articles": tables["articles"]}
+                 | "ClusterEvents" >> ClusterEvents())
+    tables = {**tables, **clustered}  # "events": (rows not coded, coded rows)
     tables | "Write" >> WriteOutputs(output_dir or cfg.output)
     return tables
 
@@ -144,16 +151,21 @@ def run(cfg: RunConfig, beam_args=None, *,
                 monitor.stop()
         if state not in (None, PipelineState.DONE):  # None: runners that do not say
             raise RuntimeError(f"pipeline ended in state {state}")
-        # the small tables whole, the events table as counts per article
+        # the small tables whole, the events table as counts per article and cluster
         articles = read_table(staging, "articles").to_pylist()
         dead_letters = read_table(staging, "dead_letters", columns=["source", "article_id"]).to_pylist()
-        events = accounting.event_counts(read_table(staging, "events", columns=["article_id"]))
+        event_table = read_table(staging, "events", columns=["article_id", "coded", "event_cluster_id"])
+        events = accounting.event_counts(event_table)
+        n_clusters = accounting.check_clusters(event_table, read_table(
+            staging, "event_clusters", columns=["event_cluster_id", "n_mentions"]))
+        del event_table
         skipped = manifest.skipped_count(result) if skip else 0
         accounts = accounting.check(
             articles, events, dead_letters, cfg.inputs,
             skipped=skipped,
             skipped_sources=[e["source"] for e in entries
                              if (e["article_id"], e["content_hash"]) in skip])
+        accounts = dataclasses.replace(accounts, clusters=n_clusters)
         publish.publish(staging, cfg.output, TABLES, cfg.run_date)
         if cfg.incremental:  # after publishing: a crash in between redoes work, loses none
             manifest.update(cfg.output, entries, articles, cfg.run_date)

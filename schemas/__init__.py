@@ -1,6 +1,6 @@
 """Parquet table schemas of the newsevents pipeline: the one source of truth.
 
-Each table module (``events``, ``articles``, ``dead_letters``) exposes
+Each table module (``events``, ``articles``, ``dead_letters``, ``clusters``) exposes
 ``SCHEMA: pa.Schema``. Every column (and every child field of a nested column)
 carries a human-readable description in its field metadata under the key
 ``b"description"``; :func:`markdown_table` renders a schema as documentation.
@@ -86,12 +86,14 @@ def markdown_table(schema: pa.Schema, title: Optional[str] = None) -> str:
 
 # Imported after the helpers above, which the table modules use.
 from schemas.articles import SCHEMA as ARTICLES  # noqa: E402
+from schemas.clusters import SCHEMA as EVENT_CLUSTERS  # noqa: E402
 from schemas.dead_letters import SCHEMA as DEAD_LETTERS  # noqa: E402
 from schemas.events import SCHEMA as EVENTS  # noqa: E402
 
-TABLES = {"events": EVENTS, "articles": ARTICLES, "dead_letters": DEAD_LETTERS}
+TABLES = {"events": EVENTS, "articles": ARTICLES, "dead_letters": DEAD_LETTERS,
+          "event_clusters": EVENT_CLUSTERS}
 
 __all__ = [
-    "ARTICLES", "DEAD_LETTERS", "EVENTS", "TABLES", "DESCRIPTION_KEY",
+    "ARTICLES", "DEAD_LETTERS", "EVENTS", "EVENT_CLUSTERS", "TABLES", "DESCRIPTION_KEY",
     "description", "field", "iter_fields", "markdown_table",
 ]

@@ -16,7 +16,7 @@ from tests.tables import SORT_KEYS, sort_rows
 ROOT = Path(__file__).resolve().parent.parent
 READ_DATA = ROOT / "tests" / "data" / "read"
 SEEDS = str(ROOT / "seeds" / "*.txt")
-TABLES = ("events", "articles", "dead_letters")
+TABLES = ("events", "articles", "dead_letters", "event_clusters")
 PUBLISHED = "2024-06-20"
 GOOD_1 = ("Russian President Vladimir Putin said on Thursday that Moscow would supply "
           "weapons to North Korea.\nSeoul announced new sanctions against Pyongyang.\n")

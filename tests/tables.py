@@ -23,6 +23,7 @@ SORT_KEYS: Dict[str, SortKey] = {
     "events": lambda r: (r.get("article_id"), r.get("sentence_index"), r.get("action_start")),
     "articles": lambda r: (r.get("article_id"), r.get("source")),
     "dead_letters": lambda r: (r.get("source"), r.get("stage"), r.get("reason")),
+    "event_clusters": lambda r: (r.get("event_cluster_id"),),
 }
 
 

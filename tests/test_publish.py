@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from pipeline.config import RunConfig
+from pipeline.ops.tables import PART_FILE_RE
 from pipeline.run import run
 from pipeline.stages.infer import TaggerModelHandler
 from tests.ops_helpers import GOOD_1, GOOD_2, PUBLISHED, SEEDS, TABLES, cli, part_bytes
@@ -32,7 +33,13 @@ def test_failed_run_leaves_previous_output_untouched(tmp_path, model_dir):
     cfg = RunConfig(inputs=[str(src / "*.txt")], output=str(out), model=model_dir, threads=1)
     run(cfg)
     before = part_bytes(out)
-    assert sorted(before) == [f"{t}/part-00000-of-00001.parquet" for t in sorted(TABLES)]
+    # one file a table as it streams; what comes after the cluster stage's shuffle (the
+    # coded events, event_clusters) in files of its own, one per worker that wrote
+    assert sorted({os.path.dirname(p) for p in before}) == sorted(TABLES)
+    assert [p for p in before if p.startswith(("articles/", "dead_letters/"))] == [
+        "articles/part-00000-of-00001.parquet", "dead_letters/part-00000-of-00001.parquet"]
+    assert all(PART_FILE_RE.match(os.path.basename(p)) for p in before)
+    assert len([p for p in before if p.startswith("events/")]) >= 2
 
     (src / "b.txt").write_text(GOOD_2)  # new input, then a run that dies
     with pytest.raises(Exception, match="weights vanished"):

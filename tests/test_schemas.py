@@ -7,9 +7,10 @@ import pyarrow as pa
 import pytest
 
 import schemas
-from schemas import ARTICLES, DEAD_LETTERS, EVENTS, markdown_table
+from schemas import ARTICLES, DEAD_LETTERS, EVENT_CLUSTERS, EVENTS, markdown_table
 
-ALL = {"events": EVENTS, "articles": ARTICLES, "dead_letters": DEAD_LETTERS}
+ALL = {"events": EVENTS, "articles": ARTICLES, "dead_letters": DEAD_LETTERS,
+       "event_clusters": EVENT_CLUSTERS}
 
 
 def full_event_row(**overrides):
@@ -82,7 +83,8 @@ def full_event(**overrides):
 def test_the_sink_writes_these_schemas_each_described():
     from pipeline.stages.write import TABLES
 
-    assert list(schemas.TABLES) == list(TABLES) == ["events", "articles", "dead_letters"]
+    assert list(schemas.TABLES) == list(TABLES) == [
+        "events", "articles", "dead_letters", "event_clusters"]
     for name, schema in TABLES.items():
         assert schema.equals(ALL[name], check_metadata=True), name
         assert schema.metadata[schemas.DESCRIPTION_KEY].strip(), name

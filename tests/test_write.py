@@ -198,7 +198,7 @@ def test_empty_events_give_an_empty_table_with_the_schema(tmp_path):
 
 def test_missing_table_is_written_empty(tmp_path):
     run_outputs(tmp_path, {"dead_letters": DEAD_ROWS})
-    assert sorted(listing(tmp_path)) == ["articles", "dead_letters", "events"]
+    assert sorted(listing(tmp_path)) == ["articles", "dead_letters", "event_clusters", "events"]
     assert listing(tmp_path)["events"] == [PART]
     assert read_table(str(tmp_path), "events").num_rows == 0
     assert rows_of(tmp_path, "dead_letters") == expected("dead_letters")

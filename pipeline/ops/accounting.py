@@ -12,7 +12,9 @@ listing of the inputs (Beam's ``FileSystems.match``, as the read stage does):
   was skipped;
 * every dead letter points at a ``dead_letter`` article row and every
   ``dead_letter`` row has its dead letter(s);
-* the events table holds exactly the events the article rows count.
+* the events table holds exactly the events the article rows count;
+* every coded event, and no other, has an ``event_cluster_id``, and the
+  ``event_clusters`` table counts exactly those rows (``check_clusters``).
 
 A failed check raises :class:`AccountingError`: that is a bug in the pipeline,
 and the run's output is then not published.
@@ -44,6 +46,7 @@ class Accounts:
     skipped: int  # --incremental: already processed, not read further
     events: int
     dead_letters: int
+    clusters: int = 0  # rows of event_clusters: the events the coded rows tell
 
     @property
     def inputs(self) -> int:
@@ -138,3 +141,38 @@ def event_counts(events) -> Dict[str, int]:
         return {}
     vc = events.column("article_id").value_counts()
     return {v["values"].as_py(): v["counts"].as_py() for v in vc}
+
+
+def check_clusters(events, clusters) -> int:
+    """Check the cluster ids of a run's events against its ``event_clusters``
+    table; return how many clusters there are. ``events``: a ``pyarrow.Table``
+    with the ``coded`` and ``event_cluster_id`` columns; ``clusters``: one with
+    ``event_cluster_id`` and ``n_mentions``. Counted in Arrow, per cluster, not
+    per row. Raises AccountingError when a coded row has no id, a row that is
+    not coded has one, or a cluster's ``n_mentions`` differs from its rows."""
+    import pyarrow.compute as pc
+
+    problems: List[str] = []
+    coded = pc.fill_null(events.column("coded"), False)
+    has_id = pc.is_valid(events.column("event_cluster_id"))
+    missing = pc.sum(pc.and_(coded, pc.invert(has_id))).as_py() or 0
+    extra = pc.sum(pc.and_(pc.invert(coded), has_id)).as_py() or 0
+    if missing:
+        problems.append(f"coded events without an event_cluster_id: {missing}")
+    if extra:
+        problems.append(f"events with an event_cluster_id that are not coded: {extra}")
+    told: Dict[str, int] = {}
+    if events.num_rows:
+        for v in pc.drop_null(events.column("event_cluster_id")).value_counts():
+            told[v["values"].as_py()] = v["counts"].as_py()
+    counted = dict(zip(clusters.column("event_cluster_id").to_pylist(),
+                       clusters.column("n_mentions").to_pylist()))
+    if len(counted) != clusters.num_rows:
+        problems.append("event_clusters has an id twice")
+    wrong = sorted(i for i in set(told) | set(counted) if told.get(i, 0) != counted.get(i, 0))
+    if wrong:
+        problems.append(f"clusters whose n_mentions differs from their rows in the events "
+                        f"table ({len(wrong)}): {', '.join(wrong[:_SHOWN])}")
+    if problems:
+        raise AccountingError("accounting: " + "; ".join(problems))
+    return len(counted)

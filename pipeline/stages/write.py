@@ -1,4 +1,4 @@
-"""Parquet sinks: the events, articles and dead_letters tables.
+"""Parquet sinks: the events, articles, dead_letters and event_clusters tables.
 
 Every table is written to ``<output_dir>/<table>/part-SSSSS-of-NNNNN.parquet``
 with the schema from :mod:`schemas` (column descriptions included, as field
@@ -20,6 +20,18 @@ written as they come, so writing never holds a whole table in memory.
 * Every row is checked against the schema before it is written
   (``check_row``): a key that is not a column, or a null in a non-nullable
   column, is a bug, and fails the run rather than being dropped by pyarrow.
+
+* A table given as a tuple of PCollections (the events: the rows that are not
+  coded, straight from the fused stage, and the coded rows after the cluster
+  stage's shuffle) is written by one sink per part, each into a hidden folder
+  ``<table>/_partN/``, and the files are then renamed into one numbering
+  (``GatherParts``): no ``Flatten`` in front of the sink, which the local runner
+  would materialise whole. Empty files are dropped when another part has rows,
+  and each part's files are named in an order read from their footers (their
+  smallest id), not in the order of the sink's random temporary names: rows
+  that come after a shuffle (the coded events, ``event_clusters``, given as a
+  tuple of one) land in the same files on every run of the same input. So a
+  run with coded events writes the events table as at least two files.
 
 Earlier versions gathered each table on one worker and sorted it
 (``CombineGlobally(ToList)``) for byte-identical files; that made peak memory
@@ -76,6 +88,51 @@ def _remove_stale_parts(_, written: List[str], table_dir: str) -> List[str]:
         )
         FileSystems.delete(stale)
     return sorted(written)
+
+
+#: The hidden folder of one part of a table written from several PCollections.
+PART_FOLDER = "_part"
+
+
+def _footer_key(path: str) -> Tuple[bool, str, str]:
+    """How a part file sorts among its part's files, from its footer alone:
+    empty files last, then by the smallest value of the first column (an id:
+    ``event_id``, ``event_cluster_id``), so that the same rows get the same
+    file name on every run, whatever names the sink gave them."""
+    import pyarrow.parquet as pq
+    from apache_beam.io.filesystem import CompressionTypes
+
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        meta = pq.read_metadata(f)
+    firsts = [str(s.min) for s in (meta.row_group(i).column(0).statistics
+                                   for i in range(meta.num_row_groups))
+              if s is not None and s.has_min_max]
+    return meta.num_rows == 0, min(firsts, default=""), path
+
+
+def _gather_parts(_, table_dir: str, *written: List[str]) -> List[str]:
+    """Rename the part files of a table written in parts (``written``: each
+    part's paths, in part order) into ``<table_dir>/part-SSSSS-of-NNNNN``, one
+    numbering: part by part, each part's files in a stable order
+    (``_footer_key``). Empty files are deleted unless no part has rows (then one
+    stays, so the table has its schema). Then delete the part folders and the
+    part files of an earlier run; return the new paths."""
+    files = []
+    for paths in written:
+        files += sorted((_footer_key(p) for p in paths if FileSystems.exists(p)))
+    keep = [path for empty, _, path in files if not empty] or [p for _, _, p in files[:1]]
+    drop = [path for _, _, path in files if path not in keep]
+    if drop:
+        FileSystems.delete(drop)
+    targets = [FileSystems.join(table_dir, f"{FILE_PREFIX}-{i:05d}-of-{len(keep):05d}{FILE_SUFFIX}")
+               for i in range(len(keep))]
+    if keep:
+        FileSystems.rename(keep, targets)
+    folders = [FileSystems.join(table_dir, f"{PART_FOLDER}{i}") for i in range(len(written))]
+    folders = [f for f in folders if FileSystems.exists(f)]
+    if folders:
+        FileSystems.delete(folders)
+    return _remove_stale_parts(None, targets, table_dir)
 
 
 #: Arrow bytes buffered per table and bundle before a row group is written.
@@ -137,14 +194,14 @@ class WriteTable(beam.PTransform):
     def table_dir(self) -> str:
         return FileSystems.join(self.output_dir, self.table)
 
-    def expand(self, pcoll):
+    def _write(self, pcoll, folder: str, suffix: str = ""):
         names, required = row_rules(self.schema)
-        written = (
+        return (
             pcoll
-            | "CheckRows" >> beam.Map(check_row, names, required, self.table)
-            | "WriteParquet"
+            | f"CheckRows{suffix}" >> beam.Map(check_row, names, required, self.table)
+            | f"WriteParquet{suffix}"
             >> WriteToParquet(
-                FileSystems.join(self.table_dir, FILE_PREFIX),
+                FileSystems.join(folder, FILE_PREFIX),
                 schema=self.schema,
                 codec=self.codec,
                 row_group_buffer_size=ROW_GROUP_BYTES,
@@ -156,23 +213,41 @@ class WriteTable(beam.PTransform):
                 shard_name_template=SHARD_NAME_TEMPLATE,
             )
         )
-        return (
-            pcoll.pipeline
-            | "Once" >> beam.Create([None])
-            | "RemoveStaleParts"
-            >> beam.Map(
-                _remove_stale_parts, beam.pvalue.AsList(written), self.table_dir
+
+    def expand(self, pcoll):
+        """``pcoll``: the rows, or a tuple of PCollections of rows written as the
+        parts of one table, in stable file names (see the module's docstring)."""
+        if not isinstance(pcoll, (tuple, list)):
+            written = self._write(pcoll, self.table_dir)
+            return (
+                pcoll.pipeline
+                | "Once" >> beam.Create([None])
+                | "RemoveStaleParts"
+                >> beam.Map(
+                    _remove_stale_parts, beam.pvalue.AsList(written), self.table_dir
+                )
             )
+        parts = [
+            self._write(part, FileSystems.join(self.table_dir, f"{PART_FOLDER}{i}"), str(i))
+            for i, part in enumerate(pcoll)
+        ]
+        return (
+            pcoll[0].pipeline
+            | "Once" >> beam.Create([None])
+            | "GatherParts"
+            >> beam.Map(_gather_parts, self.table_dir, *map(beam.pvalue.AsList, parts))
         )
 
 
 class WriteOutputs(beam.PTransform):
-    """Write the pipeline's three tables under ``output_dir``.
+    """Write the pipeline's tables (``TABLES``) under ``output_dir``.
 
     Input: a dict ``{"events": pcoll, "articles": pcoll, "dead_letters":
-    pcoll}`` of row-dict PCollections. A table missing from the dict is
-    written empty, so every run leaves all three tables. Output: a dict of
-    table name to a PCollection holding the list of written file paths.
+    pcoll, "event_clusters": pcoll}`` of row-dict PCollections; a value may
+    also be a tuple of PCollections, the parts of one table (``WriteTable``).
+    A table missing from the dict is written empty, so every run leaves all
+    the tables. Output: a dict of table name to a PCollection holding the list
+    of written file paths.
     """
 
     def __init__(self, output_dir: str, num_shards: int = 0):
@@ -188,7 +263,8 @@ class WriteOutputs(beam.PTransform):
             )
         if not pcolls:
             raise ValueError("WriteOutputs needs at least one PCollection")
-        pipeline = next(iter(pcolls.values())).pipeline
+        first = next(iter(pcolls.values()))
+        pipeline = (first[0] if isinstance(first, (tuple, list)) else first).pipeline
         results = {}
         for name, schema in TABLES.items():
             pcoll = pcolls.get(name)
