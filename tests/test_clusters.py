@@ -103,6 +103,19 @@ def test_unknown_actors_join_but_never_glue_two_countries():
     assert ids(cluster_all([gov, SHELLING[1], SHELLING[2]])) == [["e1", "e2"], ["e3"]]
 
 
+def test_two_cities_are_two_events_a_country_and_its_city_one():
+    kharkiv = [replace(t, place="Kharkiv", place_country="UKR") for t in SHELLING]
+    bakhmut = replace(SHELLING[1], place="Bakhmut", place_country="UKR")
+    ukraine = replace(SHELLING[2], place="Ukraine", place_country="UKR")
+    # same words, same day, same actors: the places keep Kharkiv and Bakhmut apart
+    assert ids(cluster_all([kharkiv[0], bakhmut, kharkiv[2]])) == [["e1", "e3"], ["e2"]]
+    # a country and a city in it, or an unknown place, do not
+    assert ids(cluster_all([kharkiv[0], SHELLING[1], ukraine])) == [["e1", "e2", "e3"]]
+    # "Ukraine" may join either city's cluster, never glue the two
+    got = ids(cluster_all([ukraine, kharkiv[0], bakhmut]))
+    assert len(got) == 2 and not any({"e1", "e2"} <= set(c) for c in got)
+
+
 def test_text_must_be_alike_and_the_verb_the_same():
     unrelated = telling("e9", "other", "Russian artillery shelled positions near Bakhmut "
                         "overnight, the army's general staff reported.")

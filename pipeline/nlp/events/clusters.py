@@ -94,6 +94,8 @@ class Telling:
     target_country: Optional[str] = None
     target_sector: Optional[str] = None
     published: Optional[dt.date] = None
+    place: Optional[str] = None  # location_name
+    place_country: Optional[str] = None  # location_country
     row: Any = field(default=None, compare=False, repr=False)  # the events row, if any
 
 
@@ -227,6 +229,7 @@ def telling_from_row(row: Mapping[str, Any], published: Optional[dt.date] = None
         date=row.get("date"), precision=row.get("date_precision"),
         who_country=who_country, who_sector=who_sector,
         target_country=target_country, target_sector=target_sector,
+        place=row.get("location_name"), place_country=row.get("location_country"),
         published=published, row=row)
 
 
@@ -243,13 +246,14 @@ def blocking_key(t: Telling, rule: Rule = RULE) -> Key:
 
 class _Cluster:
     __slots__ = ("members", "span", "who_sector", "target_sector", "sentences",
-                 "who_country", "target_country")
+                 "who_country", "target_country", "place", "place_country")
 
     def __init__(self, t: Telling):
         self.members = [t]
         self.span = date_span(t.date, t.precision)
         self.who_sector, self.target_sector = t.who_sector, t.target_sector
         self.who_country, self.target_country = t.who_country, t.target_country
+        self.place, self.place_country = t.place, t.place_country
         self.sentences = {(t.article_id, t.sentence_index)}
 
     def admits(self, t: Telling) -> bool:
@@ -260,6 +264,8 @@ class _Cluster:
                              (self.target_sector, t.target_sector)):
             if mine and theirs and mine != theirs:
                 return False
+        if places_differ(self.place, self.place_country, t.place, t.place_country):
+            return False  # "shelled Kharkiv" and "shelled Bakhmut" the same day: two events
         if (t.date is None) != (self.span is None):
             return False
         return t.date is None or _overlap(self.span, date_span(t.date, t.precision)) is not None
@@ -272,7 +278,33 @@ class _Cluster:
         self.who_country = self.who_country or t.who_country
         self.target_country = self.target_country or t.target_country
         self.target_sector = self.target_sector or t.target_sector
+        if t.place and (self.place is None or _country_level(self.place, self.place_country)):
+            self.place, self.place_country = t.place, t.place_country  # the most specific
         self.sentences.add((t.article_id, t.sentence_index))
+
+
+def _country_level(name: Optional[str], country: Optional[str]) -> bool:
+    """Is the place a whole country ("Ukraine"), not a city or region in it?"""
+    from pipeline.nlp.gazetteer import _lookup
+
+    hit = _lookup(name) if name and name not in _CITY_STATES else None
+    return bool(hit) and hit[0] == country and hit[1] in ("country", "alias")
+
+
+# city-states: the city and the country are one place
+_CITY_STATES = frozenset({"Singapore", "Monaco", "Vatican City", "Hong Kong", "Macau"})
+
+
+def places_differ(a: Optional[str], a_country: Optional[str],
+                  b: Optional[str], b_country: Optional[str]) -> bool:
+    """Do two events' places exclude each other? Unknown on either side, the same
+    name, or a country and a place in it ("Ukraine", "Kharkiv") do not; two
+    countries, or two cities or regions ("Kharkiv", "Bakhmut"), do."""
+    if not a or not b or a == b:
+        return False
+    if a_country != b_country:
+        return True
+    return not (_country_level(a, a_country) or _country_level(b, b_country))
 
 
 def _order(t: Telling) -> tuple:
