@@ -103,8 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-process", action=argparse.BooleanOptionalAction, default=None,
                         help="run the tagger in a process of its own beside each worker process, so "
                              "that memory stays flat over a long run (default: on when worker "
-                             "threads share a process, as a local run on 2+ cores does; see "
-                             "README, Performance)")
+                             "threads share a process, as a local run on 2+ cores does, and the "
+                             "inputs hold 300 articles or more, or an unknown number; see "
+                             "docs/PERFORMANCE.md)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines (or bar) while the run works")
     parser.add_argument("--progress-every", type=positive_float, default=5.0, metavar="SECONDS",

@@ -127,7 +127,8 @@ def run(cfg: RunConfig, beam_args=None, *,
     stays as it was before the run. Returns the run's counts."""
     if cfg.incremental and cfg.run_date is None:
         raise ValueError("incremental runs need a run_date (the partition of the new rows)")
-    cfg, beam_args = local_setup(cfg, beam_args)  # workers, threads, tagger process
+    expected = expected_articles(cfg.inputs)  # None for remote inputs
+    cfg, beam_args = local_setup(cfg, beam_args, articles=expected)  # workers, threads, tagger process
     problem = unsupported_runner(PipelineOptions(beam_args))
     if problem:
         raise ValueError(f"unsupported runner: {problem}")
@@ -140,8 +141,7 @@ def run(cfg: RunConfig, beam_args=None, *,
         build(p, cfg, staging, skip=skip, handler=handler)
         monitor = None
         if cfg.progress_every:
-            monitor = ProgressMonitor(progress_dir(staging), expected_articles(cfg.inputs),
-                                      cfg.progress_every)
+            monitor = ProgressMonitor(progress_dir(staging), expected, cfg.progress_every)
             monitor.start()
         try:
             result = p.run()

@@ -161,10 +161,11 @@ def test_delivered_it_is_kyiv(seed_run):
 
 
 def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path):
-    """The local default on 2+ cores (pipeline.runtime.workers): two DirectRunner
-    workers as threads of one process, sharing one event typer (RunInference's
-    shared handle) and one tagger process that runs both threads' calls at
-    once. The events must be those of a one-worker run with the tagger in the
+    """The local default of a long run on 2+ cores (pipeline.runtime.workers; a
+    run this short gets it with ``--model-process``): two DirectRunner workers
+    as threads of one process, sharing one event typer (RunInference's shared
+    handle) and one tagger process that runs both threads' calls at once. The
+    events must be those of a one-worker run with the tagger in the
     worker (``--direct_num_workers=1``): the same ids, text, spans, labels and
     codes, and scores to float noise (other batches pad differently, which
     moves the last digits of the sums)."""
@@ -176,7 +177,7 @@ def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path)
                                                  encoding="utf-8")
     common = ["--input", str(inputs / "*.txt"), "--published", "2024-06-20", "--threads", "1"]
     assert main(common + ["--output", str(tmp_path / "one"), "--direct_num_workers=1"]) == 0
-    assert main(common + ["--output", str(tmp_path / "two")]) == 0
+    assert main(common + ["--output", str(tmp_path / "two"), "--model-process"]) == 0
     assert multiprocessing.active_children() == []  # the tagger process ended with the run
 
     def events(folder):
@@ -200,10 +201,10 @@ def test_the_default_two_worker_threads_write_the_events_of_one_worker(tmp_path)
 
 
 def test_one_worker_with_the_tagger_in_it_writes_the_same_events(seed_run, tmp_path):
-    """The seed run is the local default (two worker threads, the tagger in a
-    child process behind Beam's proxy, pipeline.runtime.model_process), which stops
-    its child when the run ends, not when this process exits. One worker with
-    the tagger in it gives the same batches, hence the same rows."""
+    """The seed run is the local default for a short run (two worker threads,
+    the tagger in the worker: pipeline.runtime.workers.MODEL_PROCESS_MIN_ARTICLES).
+    One worker with the tagger in it gives the same batches, hence the same rows;
+    no child process is left behind."""
     out, events = seed_run
     assert multiprocessing.active_children() == []
     assert main(["--input", os.path.join(ROOT, "seeds", "*.txt"), "--output", str(tmp_path),

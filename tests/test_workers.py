@@ -34,6 +34,21 @@ def test_local_setup_fills_in_what_was_left_open(args, cores, added, model_proce
     assert cfg.inputs == CFG.inputs and cfg.output == CFG.output
 
 
+@pytest.mark.parametrize("articles, model_process", [
+    (None, True),  # remote inputs: unknown, so a long run
+    (1, False), (299, False), (300, True), (50_000, True),
+])
+def test_the_tagger_process_only_for_a_run_long_enough_to_pay_for_it(articles, model_process):
+    import dataclasses
+
+    cfg, args = local_setup(CFG, [], cores=2, articles=articles)
+    assert args == TWO_THREADS and (cfg.model_process, cfg.threads) == (model_process, 1)
+    # the operator's choice still wins
+    cfg, _ = local_setup(dataclasses.replace(CFG, model_process=True), [], cores=2,
+                         articles=articles)
+    assert cfg.model_process is True
+
+
 def test_the_operators_choices_win():
     import dataclasses
 

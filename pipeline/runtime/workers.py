@@ -8,8 +8,9 @@ One job: fill in what the operator left open, before the graph is built::
 ``--direct_num_workers``/``--direct_running_mode`` of its own, on a machine
 with 2 cores or more, gets **two worker threads in one process**
 (``multi_threading``), **one torch thread each**, and **the tagger in a
-process of its own** (``--model-process``) that serves both threads at once.
-Why this and not one worker (docs/PERFORMANCE.md, "The local default"):
+process of its own** (``--model-process``) that serves both threads at once,
+when the run has ``MODEL_PROCESS_MIN_ARTICLES`` articles or more (or an unknown
+number): a short run is faster with the tagger in the worker. Why this and not one worker (docs/PERFORMANCE.md, "The local default"):
 
 * one worker does its Python work (reading, decoding, actors, event typing,
   writing) *between* its forward passes, on the cores the passes use: about a
@@ -37,6 +38,16 @@ from pipeline.config import RunConfig
 
 #: Worker threads of a local run, by default, on a machine with at least as many cores.
 LOCAL_WORKER_THREADS = 2
+
+#: A local run starts the tagger process (``--model-process``) by default only for
+#: at least this many input articles. The process is there for memory that stays
+#: flat over a long run; it costs a second Python, torch and model load. Measured
+#: here, whole CLI, two worker threads, tagger in the worker vs in its own
+#: process (seconds): 1 article 10.7 vs 13.5, 5 articles 11.6 vs 13.6, 20
+#: articles 15.5 vs 18.9, 80 articles 33.6 vs 35.0 (peak RSS 1.02 GB vs 0.88 GB
+#: for the worker, plus the process), 300 articles 90.4 vs 87.9
+#: (docs/PERFORMANCE.md, "The local default"): the process pays from about 300.
+MODEL_PROCESS_MIN_ARTICLES = 300
 
 #: The runner names that mean "this machine" (``--runner``, any case; none given too).
 LOCAL_RUNNERS = ("directrunner", "switchingdirectrunner")
@@ -79,12 +90,15 @@ def worker_threads(options: PipelineOptions, cores: Optional[int] = None) -> int
 
 
 def local_setup(cfg: RunConfig, beam_args: Optional[Sequence[str]] = None,
-                cores: Optional[int] = None) -> Tuple[RunConfig, List[str]]:
+                cores: Optional[int] = None,
+                articles: Optional[int] = None) -> Tuple[RunConfig, List[str]]:
     """``cfg`` and the Beam arguments with the run's set-up filled in (see the
     module's docstring): the local default workers where none were asked for,
-    then ``cfg.model_process`` (None: on when worker threads share a process)
-    and ``cfg.threads`` (None: the cores shared out between those threads).
-    ``cores``: the machine's, for tests (default: ``usable_cores()``)."""
+    then ``cfg.model_process`` (None: on when worker threads share a process and
+    the run has at least ``MODEL_PROCESS_MIN_ARTICLES`` articles, or an unknown
+    number) and ``cfg.threads`` (None: the cores shared out between those threads).
+    ``cores``: the machine's, for tests (default: ``usable_cores()``);
+    ``articles``: how many the inputs hold, None when unknown (remote inputs)."""
     args = list(beam_args or [])
     cores = cores or usable_cores()
     options = PipelineOptions(args)
@@ -94,7 +108,9 @@ def local_setup(cfg: RunConfig, beam_args: Optional[Sequence[str]] = None,
                  "--direct_running_mode=multi_threading"]
         options = PipelineOptions(args)
     threads = worker_threads(options, cores)
-    model_process = cfg.model_process if cfg.model_process is not None else threads > 1
+    long_run = articles is None or articles >= MODEL_PROCESS_MIN_ARTICLES
+    model_process = (cfg.model_process if cfg.model_process is not None
+                     else threads > 1 and long_run)
     torch_threads = cfg.threads
     if torch_threads is None and threads > 1:
         torch_threads = max(1, cores // threads)
