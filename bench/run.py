@@ -51,6 +51,8 @@ PY = sys.executable
 DEFAULT_SIZES = (200, 2000, 10000)
 QUICK_SIZES = (20, 80, 200)  # the SMALL pipeline run is skipped in quick mode
 STARTUP_SIZE = 1  # a one-article corpus: the pipeline's fixed cost
+NIGHTLY_SIZE = 5  # a nightly batch of a few articles: start-up dominates
+INT8_AT = 200  # int8_pipeline_speedup: the two runtimes' pipelines, typing on, at this size
 DEFAULT_NAIVE = 2000
 QUICK_NAIVE = 300
 FAST = "onnx-int8"
@@ -162,7 +164,7 @@ def cli_flags() -> str:
 
 
 def setup_label(beam_args: List[str] = (), threads: Optional[int] = None,
-                cores: Optional[int] = None) -> str:
+                cores: Optional[int] = None, articles: Optional[int] = None) -> str:
     """The set-up a CLI run with these flags gets on this machine
     (``pipeline.runtime.workers.local_setup``), e.g. "2 threads x 1, tagger process"."""
     from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions
@@ -170,7 +172,8 @@ def setup_label(beam_args: List[str] = (), threads: Optional[int] = None,
     from pipeline.config import RunConfig
     from pipeline.runtime.workers import local_setup
 
-    cfg, args = local_setup(RunConfig(inputs=[], output="", threads=threads), beam_args, cores)
+    cfg, args = local_setup(RunConfig(inputs=[], output="", threads=threads), beam_args, cores,
+                            articles=articles)
     direct = PipelineOptions(args).view_as(DirectOptions)
     n = direct.direct_num_workers or cores or os.cpu_count()
     kind = {"multi_threading": "threads", "multi_processing": "processes"}.get(
@@ -204,7 +207,7 @@ def measure_pipeline(name: str, folder: str, model: str, runtime: str = "torch",
     shutil.rmtree(out, ignore_errors=True)
     return {"name": name, "kind": "pipeline", "runtime": runtime, "size": st["size"],
             "event_typing": event_typing,
-            "setup": setup_label(list(beam_args), threads),
+            "setup": setup_label(list(beam_args), threads, articles=st["articles"]),
             "threads": threads, "seconds": res["seconds"], "articles": st["articles"],
             "sentences": st["sentences"], "tokens": st["tokens"], "words": st["words"],
             "articles_ok": ok, "events": int(ev.group(1)) if ev else None,
@@ -359,7 +362,8 @@ def table(runs: List[Dict]) -> str:
 
 BAR = {"pipeline_vs_bare": (">=", 0.85), "pipeline_vs_naive": (">=", 3.0),
        "int8_speedup": (">=", 1.8), "int8_f1_drop": ("<=", 1.0), "rss_growth": ("<=", 0.10),
-       "workers2_speedup": (">", 1.0)}
+       "workers2_speedup": (">", 1.0), "startup_s": ("<=", 8.0),
+       "int8_pipeline_speedup": (">=", 1.3)}
 
 
 def _meets(k: str, v: Optional[float]) -> str:
@@ -378,7 +382,8 @@ def last_line(s: Dict) -> str:
     return (f"bench pipeline_vs_bare={f('pipeline_vs_bare', 2)} "
             f"pipeline_vs_naive={f('pipeline_vs_naive', 1)} int8_speedup={f('int8_speedup', 2)} "
             f"int8_f1_drop={f('int8_f1_drop', 1)} rss_growth={f('rss_growth', 2)} "
-            f"workers2_speedup={f('workers2_speedup', 2)}")
+            f"workers2_speedup={f('workers2_speedup', 2)} startup_s={f('startup_s', 1)} "
+            f"int8_pipeline_speedup={f('int8_pipeline_speedup', 2)}")
 
 
 def markdown(res: Dict) -> str:
@@ -403,7 +408,6 @@ def markdown(res: Dict) -> str:
         lines.append(f"| `{k}` | {'n/a' if v is None else f'{v:.3f}'} | {op} {bar} | {met} |")
     extra = {
         "pipeline_vs_bare_steady": "pipeline ÷ bare without the pipeline's fixed start-up cost",
-        "startup_s": "seconds of the one-article pipeline run (the fixed cost)",
         "onnx_fp32_speedup": "pipeline on ONNX Runtime fp32 ÷ pipeline on torch",
         "int8_vs_bare_int8": f"pipeline {FAST} ÷ bare {FAST}",
         "notyping_vs_bare": "pipeline with the event typer off ÷ bare (the tagger's part of the pipeline)",
@@ -537,7 +541,7 @@ def main(argv=None) -> int:
 
     log(f"corpora {sizes} in {os.path.relpath(C.CACHE, ROOT)}")
     tok, pool, folders = None, None, {}
-    for n in sorted(set(sizes) | {STARTUP_SIZE}):
+    for n in sorted(set(sizes) | {STARTUP_SIZE, NIGHTLY_SIZE, INT8_AT}):
         if not os.path.isfile(os.path.join(C.corpus_dir(n), C.DONE)):
             tok = tok or C.load_tokenizer()
             pool = pool or C.sentence_pool(args.data_dir)
@@ -589,14 +593,22 @@ def main(argv=None) -> int:
         add(measure_pipeline("pipeline 2 workers", folders[mid], model, threads=1, cli_help=help_text,
                              beam_args=["--direct_num_workers=2", "--direct_running_mode=multi_processing"]))
     add(measure_pipeline("pipeline startup", folders[STARTUP_SIZE], model, cli_help=help_text))
+    add(measure_pipeline(f"pipeline {NIGHTLY_SIZE}", folders[NIGHTLY_SIZE], model, cli_help=help_text))
+    if "int8" not in skip:
+        add(measure_pipeline(f"pipeline {NIGHTLY_SIZE} {FAST}", folders[NIGHTLY_SIZE], model,
+                             runtime=FAST, cli_help=help_text))
+        # the two runtimes at INT8_AT articles, typing on (whichever the sweep below lacks)
+        for name, rt in ((f"pipeline {INT8_AT}", "torch"), (f"pipeline {INT8_AT} {FAST}", FAST)):
+            if name not in by:
+                add(measure_pipeline(name, folders[INT8_AT], model, runtime=rt, cli_help=help_text))
     mid_sweep = "pipeline" if sweep == "torch" else f"pipeline {sweep}"
     if mid_sweep not in by:
         add(measure_pipeline(mid_sweep, folders[mid], model, runtime=sweep, cli_help=help_text))
     sfx = "" if sweep == "torch" else f" {sweep}"
-    if "small" not in skip:
+    if "small" not in skip and f"pipeline {small}{sfx}" not in by:
         add(measure_pipeline(f"pipeline {small}{sfx}", folders[small], model, runtime=sweep,
                              cli_help=help_text))
-    if "large" not in skip:
+    if "large" not in skip and f"pipeline {large}{sfx}" not in by:
         add(measure_pipeline(f"pipeline {large}{sfx}", folders[large], model, runtime=sweep,
                              cli_help=help_text))
 
@@ -633,6 +645,7 @@ def main(argv=None) -> int:
         "notyping_vs_bare": ratio("pipeline, no event typing", "bare"),
         "notyping_int8_speedup": ratio(f"pipeline {FAST}, no event typing", "pipeline, no event typing"),
         "notyping_vs_naive": ratio("pipeline, no event typing", "naive"),
+        "int8_pipeline_speedup": ratio(f"pipeline {INT8_AT} {FAST}", f"pipeline {INT8_AT}"),
     }
     # The same ratio without the pipeline's fixed cost (interpreter, imports,
     # model load, graph construction), estimated by the one-article run.

@@ -145,11 +145,16 @@ _GROUP_ALIASES = sorted(((a, code, sector) for _, (code, sector, aliases) in GRO
                          for a in aliases), key=lambda t: -len(t[0]))
 
 
+_GROUP_OF = {alias: (code, sector) for alias, code, sector in _GROUP_ALIASES}
+# one pattern for all (compiled once: a search per alias was most of resolve's time);
+# case as written ("LeT" is no "let"); the leftmost name wins, the longest at one place
+_GROUP_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a, _, _ in _GROUP_ALIASES)
+                       + r")(?![\w-])")
+
+
 def _group(text: str) -> Optional[tuple]:
-    for alias, code, sector in _GROUP_ALIASES:  # as written: "LeT" is no "let"
-        if re.search(r"(?<![\w-])" + re.escape(alias) + r"(?![\w-])", text):
-            return code, sector
-    return None
+    m = _GROUP_RE.search(text)
+    return _GROUP_OF[m.group(1)] if m else None
 
 
 def group_sector(text: str) -> Optional[str]:
@@ -192,10 +197,15 @@ def sector_of_text(text: str) -> Optional[str]:
     low = re.sub(r"^the ", "", low)
     if low in NEWS_ORGS:
         return "MED"
-    for phrase, code in PHRASES.items():
-        if re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", low):
-            return code
+    m = _PHRASE_RE.search(low)  # the leftmost phrase, the longest at one place
+    if m:
+        return PHRASES[m.group(1)]
     return sector_of_words(_tokens(text))
+
+
+_PHRASE_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in sorted(PHRASES, key=len,
+                                                                            reverse=True))
+                        + r")(?!\w)")
 
 
 def sector_of_person(titles: Iterable[str]) -> Optional[str]:

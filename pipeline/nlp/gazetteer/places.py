@@ -213,6 +213,7 @@ def _world_regions() -> frozenset:
                      | {f"{d} {c}" for d in _COMPASS for c in continents | {"america"}})
 
 
+@functools.lru_cache(maxsize=65536)  # bounded: called for every candidate name
 def _world_region(surface: str) -> bool:
     """Whether ``surface`` names a continent or world region, and no country."""
     key = _key(surface)
