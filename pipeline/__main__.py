@@ -1,5 +1,3 @@
-import sys
+from pipeline.cli import run_cli
 
-from pipeline.cli import main
-
-sys.exit(main())
+run_cli()
