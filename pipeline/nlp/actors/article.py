@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from pipeline.nlp import gazetteer as gz
@@ -31,6 +32,7 @@ def leader_country(names: Iterable[str]) -> Optional[str]:
     return None
 
 
+@functools.lru_cache(maxsize=65536)  # bounded: a nightly run meets new words forever
 def _verb_only(word: str) -> bool:
     """A lower-case inflected verb form that opens a phrase: a participle or
     past form ("given", "sent", "delivered"), whose verb lemma differs from

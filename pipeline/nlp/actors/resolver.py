@@ -93,7 +93,8 @@ def _with_country(found: List[Actor], ev: Event, dateline: Optional[str],
     out = []
     for a in found:
         country = a.country
-        if country is None and a.sector in (None, "GOV") and (a.start, a.end) not in persons:
+        if country is None and a.sector in (None, "GOV") and (a.start, a.end) not in persons \
+                and _capitalised(a.text):
             place = place_in_span(a.text)
             if place is not None and place.kind != "country" and place.end - place.start >= \
                     len(_strip_the(a.text).rstrip(" .,;:")) - 1:
@@ -105,11 +106,17 @@ def _with_country(found: List[Actor], ev: Event, dateline: Optional[str],
             # soldiers in Iraq"): for them the dateline only; those acted on
             # (a base overrun, soldiers killed) are mostly the country's own
             placed = a.sector != "MIL" or role == "target"
-            inside = place_in_span(a.text) if placed else None  # "police in Nairobi"
+            inside = (place_in_span(a.text) if placed and _capitalised(a.text)
+                      else None)  # "police in Nairobi"
             here = _scene(ev) if placed else None
             country = (inside.country if inside else None) or here or dateline
         out.append(a if country == a.country else replace(a, country=country))
     return out
+
+
+def _capitalised(text: str) -> bool:
+    """Could ``text`` name a place? The place gazetteer matches capitalised names only."""
+    return any(ch.isupper() for ch in text)
 
 
 def _scene(ev: Event) -> Optional[str]:

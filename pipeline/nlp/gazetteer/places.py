@@ -307,7 +307,12 @@ def _choose(found: Sequence[Tuple[int, int, str, Tuple[Reading, ...]]]) -> List[
 
 def places_in(text: Optional[str], base: int = 0) -> List[Place]:
     """Every place named in ``text``, left to right, each in its chosen reading."""
-    return _choose(_matches(text, base)) if text else []
+    return list(_places_in(text, base)) if text else []
+
+
+@functools.lru_cache(maxsize=65536)  # one sentence is read once per event it holds
+def _places_in(text: str, base: int) -> Tuple[Place, ...]:
+    return tuple(_choose(_matches(text, base)))
 
 
 def _most_specific(places: Iterable[Place]) -> Optional[Place]:
@@ -326,6 +331,13 @@ def _overlaps(p: Place, spans: Iterable[Tuple[int, int]]) -> bool:
 
 
 def locative_phrases(sentence: str) -> List[Tuple[int, int]]:
+    """(start, end) of the noun phrase after each locative preposition (cached:
+    every event of a sentence asks; :func:`_locative_phrases`)."""
+    return list(_locative_phrases(sentence))
+
+
+@functools.lru_cache(maxsize=16384)
+def _locative_phrases(sentence: str) -> Tuple[Tuple[int, int], ...]:
     """(start, end) of the noun phrase after each locative preposition.
 
     The phrase ends at a preposition, a verb (a lower-case word that
@@ -365,7 +377,7 @@ def locative_phrases(sentence: str) -> List[Tuple[int, int]]:
             end, n, prev = e, n + 1, low
         if end is not None:
             out.append((start, end))
-    return out
+    return tuple(out)
 
 
 def place_in_sentence(sentence: Optional[str], predicate: Tuple[int, int] = (0, 0),
