@@ -64,6 +64,9 @@ class ArticleContext(Quotes):
         self.history: List[Tuple[int, int, int]] = [
             (m.start, m.end, self.entity_of[(m.start, m.end)]) for m in self.mentions]
         self.blockers = self._non_actor_spans(events)
+        # (start, end) of the actor spans that resolved to a person (``resolver``):
+        # no place is looked up in a person's name ("Kennedy")
+        self.person_spans: Set[Tuple[int, int]] = set()
 
     # ---- preparation
     @staticmethod

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Dict, List, Optional, Tuple
+from typing import AbstractSet, Dict, List, Optional, Tuple
 
 from pipeline.nlp import gazetteer as gz
 from pipeline.nlp.gazetteer.places import place_in_span
 from pipeline.records import Actor, Event, Mention
 
-from .article import ArticleContext, leader_country
+from .article import ArticleContext, _verb_only, leader_country
 from .conjuncts import split_conjuncts
 from .dateline import dateline_country
 from .lexicon import _strip_the
-from .sectors import group_country, group_sector, sector_of_person, sector_of_text
+from .sectors import group_sector, known_group, sector_of_person, sector_of_text
 
 
 def resolve_actors(text: str, events: List[Event], mentions: List[Mention]) -> List[Event]:
@@ -28,7 +28,6 @@ def resolve_actors(text: str, events: List[Event], mentions: List[Mention]) -> L
     conjunct (``conjuncts.split_conjuncts``).
     """
     art = ArticleContext(text, events, mentions)
-    art.person_spans = set()  # (start, end) of actors that are people (``_actor``)
     spans = []
     for i, ev in enumerate(events):
         for role in ("who", "target"):
@@ -56,7 +55,7 @@ def resolve_actors(text: str, events: List[Event], mentions: List[Mention]) -> L
     out = []
     for i, ev in enumerate(events):
         who, target = (_with_country(actors.get((i, role), []), ev, dateline,
-                                     frozenset(art.person_spans), role)
+                                     art.person_spans, role)
                        for role in ("who", "target"))
         out.append(replace(
             ev, who_actors=tuple(who), target_actors=tuple(target),
@@ -74,7 +73,8 @@ DOMESTIC = frozenset({"GOV", "MIL", "REB", "OPP", "PTY", "COP", "JUD", "LEG", "B
 
 
 def _with_country(found: List[Actor], ev: Event, dateline: Optional[str],
-                  persons: frozenset = frozenset(), role: str = "who") -> List[Actor]:
+                  persons: AbstractSet[Tuple[int, int]] = frozenset(),
+                  role: str = "who") -> List[Actor]:
     """Countries the text gives when the actor's own words do not:
 
     * a city or region named as an actor ("shelled Kharkiv") -> its country
@@ -99,8 +99,9 @@ def _with_country(found: List[Actor], ev: Event, dateline: Optional[str],
             if place is not None and place.kind != "country" and place.end - place.start >= \
                     len(_strip_the(a.text).rstrip(" .,;:")) - 1:
                 country = place.country
-        if group_sector(a.text):  # a known armed group: its own country, or none
-            country = group_country(a.text)  # "Rwandan-backed M23 rebels" are Congolese
+        group = known_group(a.text)
+        if group is not None:  # a known armed group: its own country, or none
+            country = group[0]  # "Rwandan-backed M23 rebels" are Congolese
         elif country is None and a.sector in DOMESTIC and not _named_person(a):
             # troops that act are often where they are foreign ("coalition
             # soldiers in Iraq"): for them the dateline only; those acted on
@@ -207,8 +208,6 @@ def actor_head(span: str) -> str:
     """The noun phrase an actor span is about: cut at its first preposition
     other than of/from, a relative word, a comma or a participle after the
     first word ("two firms accused of ..." -> "two firms")."""
-    from .article import _verb_only
-
     head = gz.head_phrase(span)
     out = []
     for k, m in enumerate(re.finditer(r"\S+", head)):

@@ -22,7 +22,7 @@ ships that dictionary.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Tuple
 
 from pipeline.nlp.gazetteer.curated import GROUPS
 from pipeline.nlp.text import words as split_words
@@ -152,7 +152,10 @@ _GROUP_RE = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a, _, _ in _GR
                        + r")(?![\w-])")
 
 
-def _group(text: str) -> Optional[tuple]:
+def known_group(text: str) -> Optional[Tuple[Optional[str], str]]:
+    """(country, sector) of a known armed group or movement named in ``text``
+    ("Hamas" -> (PSE, REB); "Islamic State" -> (None, REB): transnational),
+    or None when none is named."""
     m = _GROUP_RE.search(text)
     return _GROUP_OF[m.group(1)] if m else None
 
@@ -160,15 +163,8 @@ def _group(text: str) -> Optional[tuple]:
 def group_sector(text: str) -> Optional[str]:
     """The sector of a known armed group or movement named in ``text``
     ("Hamas" -> REB, "the Taliban" -> GOV), or None."""
-    hit = _group(text)
+    hit = known_group(text)
     return hit[1] if hit else None
-
-
-def group_country(text: str) -> Optional[str]:
-    """The country of a known armed group named in ``text`` (None for a
-    transnational one, or when none is named)."""
-    hit = _group(text)
-    return hit[0] if hit else None
 
 
 def _tokens(text: str) -> list:
