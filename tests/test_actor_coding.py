@@ -233,6 +233,16 @@ def test_armed_groups_have_a_country_and_a_sector(name, code, sector):
     assert group_sector(name) == sector
 
 
+@pytest.mark.parametrize("names, code", [
+    (["Mahmoud Abbas"], "PSE"), (["Liz Truss"], "GBR"), (["Kyriakos Mitsotakis"], "GRC"),
+    (["President Erdogan's"], "TUR"), (["Putin’s"], "RUS"), (["Anna Keller"], None),
+])
+def test_a_leaders_name_ending_in_s_or_possessive(names, code):
+    from pipeline.nlp.actors.article import leader_country
+
+    assert leader_country(names) == code
+
+
 def test_actor_record_is_what_the_schema_writes():
     from schemas.events import ACTOR_STRUCT
 

@@ -24,7 +24,8 @@ def leader_country(names: Iterable[str]) -> Optional[str]:
     for name in names:
         words = [w for w in re.split(r"\s+", name.strip()) if w]
         for k in range(len(words)):
-            tail = " ".join(words[k:]).rstrip(".,;:'’s")
+            # a possessive off, not every trailing "s" ("Mahmoud Abbas", "Liz Truss")
+            tail = re.sub(r"['’]s?$", "", " ".join(words[k:]).rstrip(".,;:"))
             if tail in gz.LEADERS:
                 return gz.LEADERS[tail]
             if tail in gz.LEADER_SURNAMES:
