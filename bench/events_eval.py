@@ -16,7 +16,9 @@ the labelled row (article, sentence, predicate offset) and scores:
 * **coded** P/R/F1: ``coded`` against the gold row's coded value
   (``event_head.is_coded`` of its labels and the row's ``who``).
 
-The baseline is the table before the event head: every row an event, typed by
+The scored run is the pipeline's default set-up (``--cli-args`` adds flags,
+e.g. ``--all-frames``). The baseline is the table before the event head and
+the frame gate (a second run, ``--all-frames --runtime torch``): every row an event, typed by
 the old similarity typer (``pipeline.nlp.events.similarity``, layer and calibration as
 shipped), factuality from ARGM-NEG alone, coded = typed other than OTHER, not
 negated, with a who. A labelled row the pipeline no longer writes counts as
@@ -32,7 +34,7 @@ import os
 import sys
 import tempfile
 from collections import Counter
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
@@ -95,11 +97,12 @@ def score(pairs) -> Dict:
     }
 
 
-def run_pipeline(article_dir: str, out_dir: str, model: Optional[str]) -> List[dict]:
+def run_pipeline(article_dir: str, out_dir: str, model: Optional[str],
+                 extra: Sequence[str] = ()) -> List[dict]:
     from pipeline.cli import main as cli
     from pipeline.ops.tables import read_table
 
-    args = ["--input", os.path.join(article_dir, "*.txt"), "--output", out_dir]
+    args = ["--input", os.path.join(article_dir, "*.txt"), "--output", out_dir, *extra]
     if model:
         args += ["--model", model]
     if cli(args) != 0:
@@ -157,6 +160,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data-dir", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--cli-args", default="",
+                    help="more pipeline flags for the scored run, e.g. '--all-frames --runtime torch' "
+                         "(default: none, the pipeline's default set-up)")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -169,17 +175,23 @@ def main(argv=None) -> int:
             if split_of(aid) == args.split:
                 with open(os.path.join(arts, f"{aid}.txt"), "w", encoding="utf-8") as f:
                     f.write(text)
-        rows = run_pipeline(arts, os.path.join(tmp, "out"), args.model)
+        rows = run_pipeline(arts, os.path.join(tmp, "out"), args.model, args.cli_args.split())
+        # the baseline is the table before the event head: every frame, on torch
+        all_rows = (None if args.no_baseline else
+                    run_pipeline(arts, os.path.join(tmp, "all"), args.model,
+                                 ["--all-frames", "--runtime", "torch"]))
     rows.sort(key=key)
     pairs, missing, unlabelled = pairs_for(rows, rows, gold)
     head = score(pairs)
     print(f"# Coded events on the gold set's {args.split} part: {len({k[0] for k in gold})} "
           f"articles, {len(gold)} labelled rows; {len(rows)} rows written "
           f"({missing} labelled rows not written, {unlabelled} written rows without a label)\n")
-    print(table("event head (this checkout)", head))
+    print(table("event head (this checkout" + (f", {args.cli_args}" if args.cli_args else "")
+                + ")", head))
     result = {"split": args.split, "head": head}
     if not args.no_baseline:
-        base = score(pairs_for(rows, baseline_predictions(rows), gold)[0])
+        all_rows.sort(key=key)
+        base = score(pairs_for(all_rows, baseline_predictions(all_rows), gold)[0])
         print()
         print(table("baseline: every row an event, similarity typer, negation only", base))
         result["baseline"] = base

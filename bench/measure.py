@@ -78,7 +78,7 @@ def forward_only(predictor, batch: List[List[str]]) -> int:
         encode = predictor._onnx.encode if getattr(predictor, "_onnx", None) else predictor.model.encode
         words = encode(feats["input_ids"], feats["attention_mask"], feats["word_index"],
                        feats["word_mask"])
-        pred_logits, ner_logits = predictor.model.word_heads(words)
+        pred_logits, ner_logits = predictor.word_heads(words)
         pred_p = torch.softmax(pred_logits.float(), -1)[..., 1]
         sel = (pred_p >= predictor.pred_threshold) & (feats["word_mask"] > 0)
         fs, fp = sel.nonzero(as_tuple=True)

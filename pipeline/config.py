@@ -45,6 +45,10 @@ def positive_float(value: str) -> float:
     return x
 
 
+#: The runtime of the tagger unless --runtime says otherwise (a CPU run).
+DEFAULT_RUNTIME = "onnx-int8"
+
+
 @dataclass(frozen=True)
 class RunConfig:
     inputs: List[str]
@@ -57,9 +61,15 @@ class RunConfig:
     run_date: Optional[dt.date] = None  # tables go to <table>/run_date=YYYY-MM-DD/
     incremental: bool = False  # skip articles already in <output>/_manifest.jsonl
     type_events: bool = True  # the event head (the classify stage)
+    # every predicate frame decoded and written; by default the model folder's
+    # frame gate (pipeline.nlp.events.gate) drops, before role decoding, the
+    # predicates that can be no event
+    all_frames: bool = False
     # what runs the tagger's encoder and role heads: torch, onnx or onnx-int8;
-    # it reaches the workers inside the tagger's model handler, on any runner
-    runtime: str = "torch"
+    # it reaches the workers inside the tagger's model handler, on any runner.
+    # onnx-int8 by default: 1.46x the torch pipeline at 200 articles for 0.2 F1
+    # points (BENCHMARKS.md); its files are built once per machine
+    runtime: str = DEFAULT_RUNTIME
     # seconds between progress lines on stderr (pipeline.ops.progress); None: none
     progress_every: Optional[float] = None
     # the tagger in a process of its own (pipeline.runtime.model_process); None: decided
@@ -92,11 +102,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--incremental", action="store_true",
                         help="skip articles already processed into earlier run dates (same id and "
                              "content hash, kept in <output>/_manifest.jsonl); needs --run-date")
-    parser.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default="torch",
-                        help="what runs the tagger's encoder and role heads (the event typer reads its vectors "
-                             "from that pass): torch (default), "
-                             "ONNX Runtime fp32, or "
-                             "ONNX Runtime with int8 weights (see BENCHMARKS.md for speed and accuracy)")
+    parser.add_argument("--runtime", choices=["torch", "onnx", "onnx-int8"], default=DEFAULT_RUNTIME,
+                        help="what runs the tagger's encoder and role heads (the event head reads its "
+                             "vectors from that pass): ONNX Runtime with int8 weights (default: the "
+                             "fastest on a CPU, for 0.2 F1 points; its files are built once per "
+                             "machine, about 15 s, in ~/.cache/newsevents/onnx), ONNX Runtime fp32, "
+                             "or torch (see BENCHMARKS.md for speed and accuracy)")
     parser.add_argument("--threads", type=positive_int, metavar="N",
                         help="torch threads per worker (default: the cores shared out between the "
                              "worker threads of a local run; torch's choice otherwise)")
@@ -115,6 +126,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="append the run's log (Beam's and the libraries' messages at INFO, and "
                              "what the tagger process prints) to PATH; without it they are not kept, "
                              "and the console shows progress, warnings and errors only")
+    parser.add_argument("--all-frames", action="store_true",
+                        help="decode and write every predicate frame the tagger finds (copulas, "
+                             "states, light verbs, reporting verbs too); by default the frame gate "
+                             "drops, before role decoding, the predicates that can be no countable "
+                             "event (faster; see docs/EVENTS.md for what it costs)")
     parser.add_argument("--no-event-types", dest="type_events", action="store_false",
                         help="skip the event head: is_event, event_score, event_type and "
                              "event_type_score stay null and coded false (the head reads its "
@@ -128,6 +144,7 @@ def config_from(ns: argparse.Namespace) -> RunConfig:
                      published=ns.published, model=ns.model,
                      max_bytes=ns.max_bytes, threads=ns.threads, run_date=ns.run_date,
                      incremental=ns.incremental, type_events=ns.type_events,
+                     all_frames=ns.all_frames,
                      model_process=ns.model_process, runtime=ns.runtime,
                      progress_every=None if ns.quiet else ns.progress_every,
                      log_file=os.path.abspath(ns.log_file) if ns.log_file else None)

@@ -60,6 +60,23 @@ def unsupported_runner(options: PipelineOptions) -> Optional[str]:
     return UNSUPPORTED_RUNNERS.get(name.rsplit(".", 1)[-1].lower())
 
 
+def use_frame_gate(cfg: RunConfig) -> bool:
+    """The frame gate runs unless ``--all-frames``, when the model folder has one."""
+    from pipeline.nlp.events.gate import has_gate
+
+    return not cfg.all_frames and has_gate(cfg.model)
+
+
+def context_layer(cfg: RunConfig) -> Optional[int]:
+    """The encoder layer whose word vectors the frames carry: the event head's
+    (the gate reads the same one), or none when neither runs."""
+    from pipeline.nlp.events.gate import GateConfig
+
+    if cfg.type_events:
+        return head_layer(cfg.model)
+    return GateConfig.load(cfg.model).layer if use_frame_gate(cfg) else None
+
+
 def head_layer(model_dir: Optional[str]) -> int:
     """The encoder layer the model folder's event head reads (event_head.json)."""
     from pipeline.nlp.events.head import EventHeadConfig, missing_head
@@ -99,8 +116,9 @@ def build(p: beam.Pipeline, cfg: RunConfig, output_dir: Optional[str] = None, *,
             | "SegmentSentences" >> SegmentArticles()
             | "InferFrames" >> InferFrames(
                 cfg.model, device=cfg.device, num_threads=cfg.threads, handler=handler,
-                # the event head reads its features from the tagger's own pass
-                context_layer=head_layer(cfg.model) if cfg.type_events else None,
+                # the event head and the frame gate read the tagger's own pass
+                context_layer=context_layer(cfg),
+                frame_gate=use_frame_gate(cfg),
                 own_process=bool(cfg.model_process), runtime=cfg.runtime,
                 log_file=cfg.log_file,
                 # the worker threads that share the process share its tagger too

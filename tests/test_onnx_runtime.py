@@ -276,3 +276,44 @@ def test_runtime_choice(torch_predictor, monkeypatch):
     assert Predictor(torch_predictor.model, torch_predictor.tokenizer).runtime == "torch"
     with pytest.raises(ValueError, match="unknown runtime"):
         Predictor(torch_predictor.model, torch_predictor.tokenizer, runtime="fp8")
+
+
+def test_a_built_folder_loads_without_the_pytorch_model(model_dir, cache_dir, int8_predictor):
+    """Once a folder's files are built, ``from_folder`` opens them with only the
+    word heads in PyTorch (no encoder built, no weights hashed, transformers'
+    model code not imported), and tags exactly as the full predictor does."""
+    import subprocess
+    import sys
+
+    first = Predictor.from_folder(model_dir, runtime="onnx-int8", batch_size=8)  # notes the files
+    assert export_mod.cached_files(model_dir, True) == tuple(first._onnx.paths)
+    lean = Predictor.from_folder(model_dir, runtime="onnx-int8", batch_size=8)
+    assert type(lean.model).__name__ == "WordHeads"
+    assert lean.predict(SENTENCES) == int8_predictor.predict(SENTENCES)
+    # in a fresh process: transformers' BERT code never loads
+    code = ("import sys; from pipeline.tagger.predictor import Predictor; "
+            f"p = Predictor.from_folder({model_dir!r}, runtime='onnx-int8'); "
+            "p.predict([['Rain', 'fell', '.']]); "
+            "print(type(p.model).__name__, "
+            "any(m.startswith('transformers.models') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ), check=True).stdout.split()
+    assert out == ["WordHeads", "False"]
+
+
+def test_changed_weights_are_a_new_folder_key(model_dir, tmp_path):
+    """The lookup key follows the weights file: a retrained model in the same
+    folder never opens the old files."""
+    import shutil
+
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    before = export_mod.folder_key(str(copy), 4)
+    assert export_mod.folder_key(str(copy), 4) == before
+    assert export_mod.folder_key(str(copy), None) != before  # the extra layer is part of it
+    with open(copy / "model.safetensors", "r+b") as f:
+        f.seek(-1, 2)
+        last = f.read(1)
+        f.seek(-1, 2)
+        f.write(bytes([last[0] ^ 1]))
+    assert export_mod.folder_key(str(copy), 4) != before

@@ -39,7 +39,9 @@ def test_failed_run_leaves_previous_output_untouched(tmp_path, model_dir):
     assert [p for p in before if p.startswith(("articles/", "dead_letters/"))] == [
         "articles/part-00000-of-00001.parquet", "dead_letters/part-00000-of-00001.parquet"]
     assert all(PART_FILE_RE.match(os.path.basename(p)) for p in before)
-    assert len([p for p in before if p.startswith("events/")]) >= 2
+    # (coded rows, when the article has any, in files of their own: this short one
+    # codes none with the event head trained on both runtimes)
+    assert len([p for p in before if p.startswith("events/")]) >= 1
 
     (src / "b.txt").write_text(GOOD_2)  # new input, then a run that dies
     with pytest.raises(Exception, match="weights vanished"):

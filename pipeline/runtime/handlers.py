@@ -103,6 +103,7 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
         concurrent_calls: int = 1,
         runtime: str = "torch",
         log_file: Optional[str] = None,
+        frame_gate: bool = False,
     ):
         """``num_threads``: torch intra-op threads per model. Set it when several
         SDK worker processes share a machine: oversubscribed cores make the
@@ -120,7 +121,10 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
         ``runtime``: what computes the encoder and role heads (torch, onnx,
         onnx-int8: ``pipeline.tagger.onnx_runtime``). ``log_file``: where the
         tagger process's stderr goes (``model_process``; default a temporary
-        file whose tail a crash message shows)."""
+        file whose tail a crash message shows). ``frame_gate``: the model
+        folder's frame gate drops the predicates that can be no event before
+        role decoding (``pipeline.nlp.events.gate``; it reads
+        ``context_layer``)."""
         from pipeline.tagger.onnx_runtime import check_runtime
 
         ModelHandler.__init__(
@@ -137,6 +141,7 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
         self._own_process = own_process
         self._concurrent_calls = max(1, concurrent_calls)
         self._log_file = log_file
+        self._frame_gate = frame_gate
 
     def load_model(self) -> "Predictor":
         """The predictor, or, with ``own_process``, a proxy to one loaded in a
@@ -154,9 +159,14 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
         # does not travel): the backbone loads from its installed package.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self.prepare_worker()
+        gate = None
+        if self._frame_gate:
+            from pipeline.nlp.events.gate import FrameGate
+
+            gate = FrameGate.load(self.model_folder())
         return Predictor.from_folder(
             self.model_folder(), device=self._device, batch_size=self._sentence_batch_size,
-            context_layer=self._context_layer, runtime=self._runtime)
+            context_layer=self._context_layer, runtime=self._runtime, frame_gate=gate)
 
     def run_inference(
         self,
@@ -198,7 +208,7 @@ class TaggerModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResult, 
 
     def __repr__(self) -> str:  # shows up in the RunInference annotations
         return (f"{type(self).__name__}({self._model_dir!r}, device={self._device!r}, "
-                f"runtime={self._runtime!r})")
+                f"runtime={self._runtime!r}, frame_gate={self._frame_gate!r})")
 
 
 class TaggerInOwnProcess:

@@ -73,6 +73,45 @@ def resolve_backbone(name: str) -> str:
     return name
 
 
+def backbone_layers(config: "TaggerConfig") -> int:
+    """How many encoder layers the tagger runs, from the backbone's config.json
+    (no ``transformers`` import)."""
+    if config.num_layers:
+        return int(config.num_layers)
+    with open(os.path.join(resolve_backbone(config.backbone), "config.json")) as f:
+        return int(json.load(f)["num_hidden_layers"])
+
+
+class WordHeads(nn.Module):
+    """The predicate and NER heads alone, with the tagger's config: what a
+    ``Predictor`` needs in PyTorch when ONNX Runtime runs the encoder and the
+    role heads from files built earlier (``onnx_export.cached_files``). Loading
+    these two small layers instead of the whole ``EventTagger`` leaves
+    ``transformers``' model code unimported (about 1.7 s of start-up)."""
+
+    def __init__(self, config: TaggerConfig, hidden_size: int, n_layers: int):
+        super().__init__()
+        self.config = config
+        self.n_layers = n_layers
+        self.pred_head = nn.Linear(hidden_size, 2)
+        self.ner_head = nn.Linear(hidden_size, len(config.ner_tags))
+
+    @classmethod
+    def load(cls, folder: str, device: str = "cpu") -> "WordHeads":
+        from safetensors import safe_open
+
+        config = TaggerConfig.load(folder)
+        with safe_open(os.path.join(folder, WEIGHTS_FILE), framework="pt", device=device) as f:
+            state = {k: f.get_tensor(k).float() for k in f.keys()
+                     if k.startswith(("pred_head.", "ner_head."))}
+        heads = cls(config, state["pred_head.weight"].shape[1], backbone_layers(config))
+        heads.load_state_dict(state)
+        return heads.to(device).eval()
+
+    def word_heads(self, words):
+        return self.pred_head(words), self.ner_head(words)
+
+
 class EventTagger(nn.Module):
     def __init__(self, config: TaggerConfig, encoder: nn.Module):
         super().__init__()
@@ -135,6 +174,10 @@ class EventTagger(nn.Module):
         save_file(state, os.path.join(folder, WEIGHTS_FILE),
                   metadata={"name": self.config.name, "version": self.config.version})
         self.config.save(folder)
+
+    @property
+    def n_layers(self) -> int:
+        return self.encoder.config.num_hidden_layers
 
     # ------------------------------------------------------------------ forward
 

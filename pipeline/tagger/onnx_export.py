@@ -29,12 +29,18 @@ them, into a cache folder outside the package (never committed)::
         <heads key>/heads.onnx           fp32
         <heads key>/heads-int8.onnx      int8
 
+        by-folder/<folder key>.json      which files a model folder's weights built
+
 (a per-user folder under the system temp folder when that one is not writable).
 A key is a sha256 over the part's weights and configuration, this module's
 recipe version and the torch / onnxruntime versions, so a retrained model or an
 upgrade builds new files and never reuses stale ones. A file lock serialises
 concurrent builders (several Beam worker processes starting at once): the first
-one builds, the others wait and then load the finished file. Files are written
+one builds, the others wait and then load the finished file. The ``by-folder`` entries let a predictor whose files are built
+open them without loading the PyTorch model first (``cached_files``): their
+key is a sha256 over the folder's weights file and config, the backbone's
+config and weights file (size and modification time: an installed package) and
+the same versions, about 0.03 s against the 1.7 s of loading the model. Files are written
 under a temporary name, flushed and renamed into place
 (:func:`pipeline.paths.atomic_write`), so a crashed build never leaves a
 half-written model behind.
@@ -47,7 +53,7 @@ import json
 import logging
 import os
 import tempfile
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -339,3 +345,64 @@ def build_heads(model: nn.Module, int8: bool, cache_dir: Optional[str] = None,
     steps = [(HEADS, lambda tmp: export_heads(model, tmp)),
              (HEADS_INT8, lambda tmp: quantize_int8(fp32, tmp, HEADS_INT8_OPS))]
     return _ensure(folder, steps, HEADS_INT8 if int8 else HEADS, meta)
+
+
+def folder_key(model_folder: str, extra_layer: Optional[int] = None) -> str:
+    """sha256 over what a model folder's ONNX files are built from, read from the
+    files alone (no model is loaded): the folder's weights and config, the
+    backbone's config and weights file identity, the toolchain versions and the
+    extra layer."""
+    from .model import WEIGHTS_FILE, TaggerConfig, resolve_backbone
+    from . import CONFIG_FILE
+
+    h = hashlib.sha256()
+    h.update(json.dumps(dict(_versions(), extra_layer=extra_layer), sort_keys=True).encode())
+    for name in (WEIGHTS_FILE, CONFIG_FILE):
+        with open(os.path.join(model_folder, name), "rb") as f:
+            h.update(hashlib.sha256(f.read()).digest())
+    backbone = resolve_backbone(TaggerConfig.load(model_folder).backbone)
+    if os.path.isdir(backbone):
+        for name in sorted(os.listdir(backbone)):
+            path = os.path.join(backbone, name)
+            if name.endswith(".json") and os.path.isfile(path):
+                with open(path, "rb") as f:
+                    h.update(name.encode() + hashlib.sha256(f.read()).digest())
+            elif name.endswith((".safetensors", ".bin")):
+                st = os.stat(path)
+                h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    else:  # a hub id: the name is all there is to go by
+        h.update(backbone.encode())
+    return h.hexdigest()
+
+
+def _index_path(model_folder: str, int8: bool, extra_layer: Optional[int],
+                cache_dir: Optional[str]) -> str:
+    key = folder_key(model_folder, extra_layer)
+    root = os.path.dirname(_cache_folder(key, cache_dir))
+    return os.path.join(root, "by-folder", f"{key[:32]}-{'int8' if int8 else 'fp32'}.json")
+
+
+def cached_files(model_folder: str, int8: bool, extra_layer: Optional[int] = None,
+                 cache_dir: Optional[str] = None) -> Optional[Tuple[str, str]]:
+    """(encoder, heads) files built earlier from this model folder's weights
+    (``remember_files``), or None when there are none yet."""
+    try:
+        with open(_index_path(model_folder, int8, extra_layer, cache_dir)) as f:
+            entry = json.load(f)
+    except (OSError, ValueError):
+        return None
+    files = (entry.get("encoder"), entry.get("heads"))
+    return files if all(p and os.path.isfile(p) for p in files) else None  # type: ignore[return-value]
+
+
+def remember_files(model_folder: str, int8: bool, extra_layer: Optional[int], encoder: str,
+                   heads: str, cache_dir: Optional[str] = None) -> None:
+    """Note which files ``build``/``build_heads`` gave for this model folder."""
+    path = _index_path(model_folder, int8, extra_layer, cache_dir)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with atomic_write(path) as tmp, open(tmp, "w") as f:
+            json.dump({"encoder": encoder, "heads": heads, "model_folder":
+                       os.path.abspath(model_folder)}, f, indent=1)
+    except OSError as e:  # a read-only cache costs the next run its fast start only
+        _LOG.warning("could not note the ONNX files of %s: %s", model_folder, e)

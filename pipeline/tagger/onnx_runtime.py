@@ -61,13 +61,15 @@ def _session(path: str, num_threads: Optional[int]):
 class OnnxEncoder:
     """Drop-in for ``EventTagger.encode`` backed by an ONNX Runtime session."""
 
-    def __init__(self, encoder: nn.Module, int8: bool = False, num_threads: Optional[int] = None,
-                 cache_dir: Optional[str] = None, extra_layer: Optional[int] = None):
+    def __init__(self, encoder: Optional[nn.Module], int8: bool = False,
+                 num_threads: Optional[int] = None, cache_dir: Optional[str] = None,
+                 extra_layer: Optional[int] = None, path: Optional[str] = None):
         """``extra_layer``: the graph also returns the hidden states after that
-        layer (``encode_with_layer``)."""
+        layer (``encode_with_layer``). ``path``: a file built earlier for this
+        encoder (then ``encoder`` is not needed)."""
         self.int8 = int8
         self.extra_layer = extra_layer
-        self.path = build(encoder, int8, cache_dir, extra_layer=extra_layer)
+        self.path = path or build(encoder, int8, cache_dir, extra_layer=extra_layer)
         self.session = _session(self.path, num_threads)
         self._inputs = {i.name for i in self.session.get_inputs()}
 
@@ -100,10 +102,11 @@ class OnnxEncoder:
 class OnnxFrameHeads:
     """``EventTagger.frame_heads`` + log-softmax on an ONNX Runtime session."""
 
-    def __init__(self, model: nn.Module, int8: bool = False, num_threads: Optional[int] = None,
-                 cache_dir: Optional[str] = None):
+    def __init__(self, model: Optional[nn.Module], int8: bool = False,
+                 num_threads: Optional[int] = None, cache_dir: Optional[str] = None,
+                 path: Optional[str] = None):
         self.int8 = int8
-        self.path = build_heads(model, int8, cache_dir)
+        self.path = path or build_heads(model, int8, cache_dir)
         self.session = _session(self.path, num_threads)
 
     def log_probs(self, words, word_mask, frame_sent, frame_pred):
@@ -119,11 +122,17 @@ class OnnxFrameHeads:
 class OnnxTagger:
     """The encoder and the role heads of one ``EventTagger`` on ONNX Runtime."""
 
-    def __init__(self, model: nn.Module, int8: bool = False, num_threads: Optional[int] = None,
-                 cache_dir: Optional[str] = None, extra_layer: Optional[int] = None):
+    def __init__(self, model: Optional[nn.Module], int8: bool = False,
+                 num_threads: Optional[int] = None, cache_dir: Optional[str] = None,
+                 extra_layer: Optional[int] = None, files: Optional[tuple] = None):
+        """``model``: the ``EventTagger`` whose parts are exported (built once per
+        machine, ``onnx_export``); or ``files``: the (encoder, heads) files built
+        earlier for it (``onnx_export.cached_files``), and no model."""
         self.int8 = int8
-        self.encoder = OnnxEncoder(model.encoder, int8, num_threads, cache_dir, extra_layer)
-        self.heads = OnnxFrameHeads(model, int8, num_threads, cache_dir)
+        enc_file, heads_file = files or (None, None)
+        self.encoder = OnnxEncoder(None if files else model.encoder, int8, num_threads,
+                                   cache_dir, extra_layer, path=enc_file)
+        self.heads = OnnxFrameHeads(model, int8, num_threads, cache_dir, path=heads_file)
         self.encode = self.encoder.encode
         self.encode_with_layer = self.encoder.encode_with_layer
         self.hidden = self.encoder.hidden

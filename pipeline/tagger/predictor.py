@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 from . import labels as L
-from .model import EventTagger, resolve_backbone
-from .tokens import encode_words, load_tokenizer, word_means
+from .model import EventTagger, WordHeads, resolve_backbone
+from .tokens import encode_words, load_word_tokenizer, word_means
 
 
 @dataclass(frozen=True)
@@ -163,10 +163,11 @@ def cut_passes(order: Sequence[int], lengths: Sequence[int], batch_size: int,
 
 
 class Predictor:
-    def __init__(self, model: EventTagger, tokenizer=None, device: str = "cpu",
+    def __init__(self, model: Union[EventTagger, WordHeads], tokenizer=None, device: str = "cpu",
                  pred_threshold: float = 0.5, batch_size: int = 32,
                  runtime: str = "torch", max_batch_words: int = MAX_BATCH_WORDS,
-                 context_layer: Optional[int] = None, max_frame_words: int = MAX_FRAME_WORDS):
+                 context_layer: Optional[int] = None, max_frame_words: int = MAX_FRAME_WORDS,
+                 onnx_files: Optional[Tuple[str, str]] = None, frame_gate=None):
         """``batch_size``: sentences per forward pass, and ``max_batch_words``
         the most padded words in one (sentences x the longest): long sentences
         go in smaller passes, so that a pass's activations (attention grows with
@@ -178,14 +179,22 @@ class Predictor:
         (see ``onnx_runtime``).
         ``context_layer``: also return, per sentence, every word's vector after
         that encoder layer (``SentenceFrames.word_vectors``), taken from the
-        same forward pass: what the event head (and the similarity typer) read."""
+        same forward pass: what the event head (and the similarity typer) read.
+        ``model``: the ``EventTagger``, or, with ONNX Runtime and the
+        ``onnx_files`` (encoder, heads) built earlier for it, only its
+        ``WordHeads`` (``from_folder`` picks).
+        ``frame_gate``: a ``pipeline.nlp.events.gate.FrameGate``; predicates it
+        judges no possible event get no frame at all (no role heads, no
+        decoding): the pipeline's default, ``--all-frames`` turns it off. It
+        reads the ``context_layer`` vectors, so that layer must be its own."""
         from .onnx_runtime import check_runtime
 
         self.runtime = check_runtime(runtime)
         self.model = model.to(device).eval()
+        self.word_heads = model.word_heads  # the predicate and NER heads, on every runtime
         self.device = torch.device(device)
         self.config = model.config
-        self.tokenizer = tokenizer or load_tokenizer(resolve_backbone(model.config.backbone))
+        self.tokenizer = tokenizer or load_word_tokenizer(resolve_backbone(model.config.backbone))
         # A fast tokenizer's first call sets its truncation and padding (a
         # mutable borrow of the Rust object): a second thread encoding at that
         # moment fails with "Already borrowed". RunInference shares one model
@@ -195,11 +204,15 @@ class Predictor:
         self.batch_size = batch_size
         self.max_batch_words = max_batch_words
         self.max_frame_words = max_frame_words
-        n_layers = model.encoder.config.num_hidden_layers
+        n_layers = model.n_layers
         if context_layer is not None and not 0 <= context_layer <= n_layers:
             raise ValueError(f"context_layer {context_layer} is not a layer of this "
                              f"{n_layers}-layer encoder")
         self.context_layer = context_layer
+        if frame_gate is not None and frame_gate.config.layer != context_layer:
+            raise ValueError(f"the frame gate reads layer {frame_gate.config.layer}; the "
+                             f"predictor's context layer is {context_layer}")
+        self.frame_gate = frame_gate
         self.bio = list(self.config.bio_tags)
         self.trans = _transition_mask(self.bio)
         self.start_ok = np.array([0.0 if not t.startswith("I-") else -1e4 for t in self.bio],
@@ -215,12 +228,32 @@ class Predictor:
             from .onnx_runtime import OnnxTagger
 
             self._onnx = OnnxTagger(model, int8=self.runtime == "onnx-int8",
-                                    extra_layer=context_layer)
+                                    extra_layer=context_layer, files=onnx_files)
+        elif not isinstance(model, EventTagger):
+            raise ValueError("runtime 'torch' needs the whole EventTagger, not its word heads")
 
     @classmethod
     def from_folder(cls, folder: str, device: str = "cpu", runtime: str = "torch",
                     **kw) -> "Predictor":
-        return cls(EventTagger.load(folder, device=device), device=device, runtime=runtime, **kw)
+        """The predictor of a model folder. On ONNX Runtime, once this folder's
+        files are built (the first run on a machine), only the small word heads
+        load in PyTorch: no encoder is built, no weights are hashed."""
+        from .onnx_runtime import check_runtime
+
+        if check_runtime(runtime) == "torch" or device != "cpu":
+            return cls(EventTagger.load(folder, device=device), device=device, runtime=runtime,
+                       **kw)
+        from .onnx_export import cached_files, remember_files
+
+        int8, layer = runtime == "onnx-int8", kw.get("context_layer")
+        files = cached_files(folder, int8, layer)
+        if files:
+            return cls(WordHeads.load(folder), device=device, runtime=runtime,
+                       onnx_files=files, **kw)
+        predictor = cls(EventTagger.load(folder, device=device), device=device, runtime=runtime,
+                        **kw)
+        remember_files(folder, int8, layer, *predictor._onnx.paths)
+        return predictor
 
     @property
     def name(self) -> str:
@@ -262,7 +295,7 @@ class Predictor:
                 feats["word_mask"], self.context_layer)
             vectors = word_means(at_layer.float(), feats["subword_word"].to(at_layer.device),
                                  feats["word_index"].size(1)).to(torch.float16).cpu().numpy()
-        pred_logits, ner_logits = self.model.word_heads(words)
+        pred_logits, ner_logits = self.word_heads(words)
         pred_p = torch.softmax(pred_logits.float(), -1)[..., 1].cpu().numpy()
         ner_lp = torch.log_softmax(ner_logits.float(), -1).cpu().numpy()
         mask = feats["word_mask"].cpu().numpy()
@@ -274,6 +307,11 @@ class Predictor:
             else:
                 preds = [p for p in range(len(batch[i])) if mask[r, p] > 0
                          and pred_p[r, p] >= self.pred_threshold]
+                if preds and self.frame_gate is not None:
+                    # before the role heads: a predicate that can be no event costs
+                    # nothing more (its frame is not decoded, nor written)
+                    keep = self.frame_gate.keep(vectors[r, :len(batch[i])], preds, batch[i])
+                    preds = [p for p, k in zip(preds, keep) if k]
             for p in preds:
                 frame_sent.append(r)
                 frame_pred.append(p)
