@@ -134,8 +134,9 @@ class FrameGate:
         the sentence's ``words``, a predicate another frame's factuality may
         depend on (``may_govern``)."""
         keep = self.scores(word_vectors, preds) >= self.config.threshold
-        if words is not None:
-            keep |= np.array([may_govern(words, p) for p in preds], dtype=bool)
+        if words is not None:  # only the rejected ones need the word check (a hot path)
+            for k in np.flatnonzero(~keep):
+                keep[k] = may_govern(words, preds[k])
         return keep
 
 
