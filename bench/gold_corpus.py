@@ -58,6 +58,7 @@ ECB_TRAIN_DOCS += [f"{t}/{t}_4{kind}.xml" for t in (1, 3, 5, 8, 9, 11, 12, 13, 1
 #: the first NGEC_PER_TYPE stories of each PLOVER label, in file order.
 NGEC_ZIP = "ngec-synthetic/gpt_synthetic_events_2023-10-19_19.csv.zip"
 NGEC_PER_TYPE = 7
+NGEC_ROUND2_PER_TYPE = 5
 
 _NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "''", "'s", "'re", "'ve",
                     "'ll", "'d", "'m", "n't", "'", "”", "’s"}
@@ -114,20 +115,39 @@ def ecb_train_articles(data_dir: str) -> Dict[str, str]:
 
 
 def ngec_articles(data_dir: str) -> Dict[str, str]:
+    """Round one: the first ``NGEC_PER_TYPE`` stories of each label (in file order
+    they share one prompt). Round two, for variety: per label, the first story of
+    each of its modes, modes in order of first appearance, again round the modes
+    until ``NGEC_ROUND2_PER_TYPE`` stories (round one's never twice)."""
     import csv
     import io
     import zipfile
 
-    out, seen = {}, defaultdict(int)
     with zipfile.ZipFile(os.path.join(data_dir, NGEC_ZIP)) as z:
         name = next(n for n in z.namelist() if n.endswith(".csv"))
         with z.open(name) as f:
-            for i, row in enumerate(csv.DictReader(io.TextIOWrapper(f, encoding="utf-8"))):
-                if seen[row["label"]] >= NGEC_PER_TYPE:
-                    continue
-                seen[row["label"]] += 1
-                title = (row.get("title") or "").strip()
-                out[f"ngec_{i:04d}"] = (title + "\n" if title else "") + row["text"].strip() + "\n"
+            rows = list(csv.DictReader(io.TextIOWrapper(f, encoding="utf-8")))
+    chosen, seen = [], defaultdict(int)
+    for i, row in enumerate(rows):
+        if seen[row["label"]] < NGEC_PER_TYPE:
+            seen[row["label"]] += 1
+            chosen.append(i)
+    by_mode: Dict[str, Dict[str, List[int]]] = defaultdict(lambda: defaultdict(list))
+    for i, row in enumerate(rows):
+        if i not in chosen:
+            by_mode[row["label"]][row["mode"]].append(i)
+    for label, modes in by_mode.items():
+        queues = [list(q) for q in modes.values()]
+        picked = 0
+        while picked < NGEC_ROUND2_PER_TYPE and any(queues):
+            for q in queues:
+                if q and picked < NGEC_ROUND2_PER_TYPE:
+                    chosen.append(q.pop(0))
+                    picked += 1
+    out = {}
+    for i in sorted(chosen):
+        title = (rows[i].get("title") or "").strip()
+        out[f"ngec_{i:04d}"] = (title + "\n" if title else "") + rows[i]["text"].strip() + "\n"
     return out
 
 

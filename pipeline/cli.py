@@ -410,3 +410,7 @@ def run_cli() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+if __name__ == "__main__":  # python -m pipeline.cli, as python -m pipeline
+    run_cli()

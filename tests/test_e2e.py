@@ -145,6 +145,13 @@ def test_operator_mistakes_are_one_line_and_exit_2(args, message, tmp_path):
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
 
 
+def test_the_cli_module_runs_as_the_package_does(tmp_path):
+    """``python -m pipeline.cli`` is the same command as ``python -m pipeline``."""
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "--output", str(tmp_path / "o")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2 and "--input" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_warned_actors_countries_and_type(seed_run):
     e = _event(seed_run[1], "warned", who="He")
     assert (e["who_resolved"], e["who_country"]) == ("Vladimir Putin", "RUS")

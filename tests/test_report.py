@@ -16,7 +16,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # The seed names no city outside an actor, so nothing of it is mapped; these
 # sentences give the map located, coded events (Minsk, Istanbul)
 LOCATED = ("Belarusian police detained dozens of protesters in Minsk on Sunday, witnesses said.\n"
-           "Ukraine and Russia exchanged prisoners in Istanbul last week.\n")
+           "Turkish police arrested dozens of students in Istanbul on Monday.\n")
 
 
 @pytest.fixture(scope="module")

@@ -65,9 +65,29 @@ def _sentence(words, idx: int):
                     tuple(ends))
 
 
+def features_at(predictor, sentences, log=print, what: str = "distant"):
+    """The head's features of given predicates: ``sentences`` is a list of (words,
+    predicate word indices); yields, per sentence, {predicate index: features} for
+    those the tagger's frames decode to an event record (the features ``decode``
+    builds in the pipeline)."""
+    from pipeline.nlp.events.frames import decode_sentence
+
+    t0 = time.time()
+    for k in range(0, len(sentences), 512):
+        chunk = sentences[k:k + 512]
+        results = predictor.predict([w for w, _ in chunk], gold_predicates=[p for _, p in chunk])
+        for n, ((words, _), res) in enumerate(zip(chunk, results)):
+            sent = _sentence(words, k + n)
+            start_to_idx = {s: i for i, s in enumerate(sent.word_starts)}
+            yield {start_to_idx[e.action_start]: e.head_features
+                   for e in decode_sentence(sent, res, "train")
+                   if e.head_features is not None and e.action_start in start_to_idx}
+        log(f"{what}: {min(k + 512, len(sentences))}/{len(sentences)} sentences "
+            f"({time.time() - t0:.0f}s)")
+
+
 def distant_examples(data_dir: str, predictor, table, limit: int = 0, log=print):
     """(features, event label, type label) for every training predicate with an argument."""
-    from pipeline.nlp.events.frames import decode_sentence
     from pipeline.tagger.data import load_training
 
     train, dev = load_training(data_dir, sources=("ewt", "ewt-train", "masc", "frames"))
@@ -75,25 +95,15 @@ def distant_examples(data_dir: str, predictor, table, limit: int = 0, log=print)
     if limit:
         exs = exs[:limit]
     X, ev, ty = [], [], []
-    t0 = time.time()
-    for k in range(0, len(exs), 512):
-        chunk = exs[k:k + 512]
-        results = predictor.predict([e.words for e in chunk],
-                                    gold_predicates=[[f.pred_idx for f in e.frames] for e in chunk])
-        for n, (ex, res) in enumerate(zip(chunk, results)):
-            sent = _sentence(ex.words, k + n)
-            roleset = {f.pred_idx: f.roleset for f in ex.frames}
-            start_to_idx = {s: i for i, s in enumerate(sent.word_starts)}
-            for event in decode_sentence(sent, res, "train"):
-                rs = roleset.get(start_to_idx.get(event.action_start))
-                if rs is None or event.head_features is None:
-                    continue
-                plover, cls = table.get(rs, ("OTHER", "occurrence"))
-                X.append(event.head_features)
-                ev.append(1.0 if cls == "occurrence" else 0.0)
-                ty.append(TYPES.index(plover) if plover in TYPES else TYPES.index("OTHER"))
-        log(f"distant: {min(k + 512, len(exs))}/{len(exs)} sentences, {len(X)} frames "
-            f"({time.time() - t0:.0f}s)")
+    sentences = [(e.words, [f.pred_idx for f in e.frames]) for e in exs]
+    for ex, feats in zip(exs, features_at(predictor, sentences, log)):
+        for f in ex.frames:
+            if f.pred_idx not in feats or f.roleset is None:
+                continue
+            plover, cls = table.get(f.roleset, ("OTHER", "occurrence"))
+            X.append(feats[f.pred_idx])
+            ev.append(1.0 if cls == "occurrence" else 0.0)
+            ty.append(TYPES.index(plover) if plover in TYPES else TYPES.index("OTHER"))
     return np.stack(X).astype(np.float32), np.array(ev, np.float32), np.array(ty, np.int64)
 
 
@@ -145,6 +155,16 @@ def balanced_examples(predictor, path: str = BALANCED_DEV):
             np.array(ty, np.int64))
 
 
+def _cached_arrays(path: str, use_cache: bool, compute):
+    """The arrays ``compute()`` returns, stored in (or read back from) ``path``."""
+    if use_cache and os.path.exists(path):
+        z = np.load(path)
+        return tuple(z[f"a{k}"] for k in range(len(z.files)))
+    arrays = compute()
+    np.savez(path, **{f"a{k}": a for k, a in enumerate(arrays)})
+    return arrays
+
+
 def load_examples(args, runtime: str = "torch"):
     """All three kinds of examples with the features of one ``runtime`` of the
     tagger: ``(Xd, ed, td)`` distant, the tuple of ``gold_examples``, ``(Xb, eb,
@@ -154,46 +174,42 @@ def load_examples(args, runtime: str = "torch"):
     must be computed."""
     import pickle
 
-    from pipeline.tagger import CHECKPOINT_DIR
-    from pipeline.tagger.predictor import Predictor
-
     os.makedirs(args.work, exist_ok=True)
     sfx = "" if runtime == "torch" else f"_{runtime}"
-    predictor = None
-
-    def get_predictor():
-        nonlocal predictor
-        if predictor is None:
-            predictor = Predictor.from_folder(args.model or CHECKPOINT_DIR,
-                                              context_layer=args.layer, runtime=runtime)
-        return predictor
-
-    cache = os.path.join(args.work, f"features_layer{args.layer}_{args.limit}{sfx}.npz")
-    if args.cache and os.path.exists(cache):
-        z = np.load(cache)
-        distant = (z["Xd"], z["ed"], z["td"])
-    else:
-        distant = distant_examples(args.data_dir, get_predictor(), load_table(), args.limit)
-        np.savez(cache, Xd=distant[0], ed=distant[1], td=distant[2])
+    predictor = _lazy_predictor(args, runtime)
+    distant = _cached_arrays(
+        os.path.join(args.work, f"distant_layer{args.layer}_{args.limit}{sfx}.npz"), args.cache,
+        lambda: distant_examples(args.data_dir, predictor(), load_table(), args.limit))
     gcache = os.path.join(args.work, f"gold_layer{args.layer}{sfx}.pkl")
     if args.cache and os.path.exists(gcache):
         with open(gcache, "rb") as f:
             gold = pickle.load(f)
     else:
-        gold = gold_examples(get_predictor(), args.data_dir, os.path.join(args.work, "articles"))
+        gold = gold_examples(predictor(), args.data_dir, os.path.join(args.work, "articles"))
         with open(gcache, "wb") as f:
             pickle.dump(gold, f)
     if not args.balanced_dev:
         return distant, gold, (np.zeros((0, distant[0].shape[1]), np.float32),
                                np.zeros(0, np.float32), np.zeros(0, np.int64))
-    bcache = os.path.join(args.work, f"balanced_layer{args.layer}{sfx}.npz")
-    if args.cache and os.path.exists(bcache):
-        z = np.load(bcache)
-        balanced = (z["Xb"], z["eb"], z["tb"])
-    else:
-        balanced = balanced_examples(get_predictor())
-        np.savez(bcache, Xb=balanced[0], eb=balanced[1], tb=balanced[2])
+    balanced = _cached_arrays(
+        os.path.join(args.work, f"balanced_layer{args.layer}{sfx}.npz"), args.cache,
+        lambda: balanced_examples(predictor()))
     return distant, gold, balanced
+
+
+def _lazy_predictor(args, runtime: str):
+    """A function that loads the tagger on its first call (cached features need none)."""
+    loaded = []
+
+    def get():
+        if not loaded:
+            from pipeline.tagger import CHECKPOINT_DIR
+            from pipeline.tagger.predictor import Predictor
+
+            loaded.append(Predictor.from_folder(args.model or CHECKPOINT_DIR,
+                                                context_layer=args.layer, runtime=runtime))
+        return loaded[0]
+    return get
 
 
 def examples_of_runtimes(args, log=print):
@@ -204,12 +220,15 @@ def examples_of_runtimes(args, log=print):
     parts = [load_examples(args, rt) for rt in args.runtimes]
     for rt, (d, g, b) in zip(args.runtimes, parts):
         log(f"{rt}: {len(d[0])} distant frames, {len(g[0])} gold rows, {len(b[0])} balanced events")
-    cat = lambda xs: (np.concatenate(xs) if isinstance(xs[0], np.ndarray)  # noqa: E731
-                      else [x for part in xs for x in part])
-    distant = tuple(cat([p[0][k] for p in parts]) for k in range(3))
-    gold = tuple(cat([p[1][k] for p in parts]) for k in range(7))
-    balanced = tuple(cat([p[2][k] for p in parts]) for k in range(3))
+    distant = tuple(_join([p[0][k] for p in parts]) for k in range(3))
+    gold = tuple(_join([p[1][k] for p in parts]) for k in range(7))
+    balanced = tuple(_join([p[2][k] for p in parts]) for k in range(3))
     return distant, gold, balanced
+
+
+def _join(parts):
+    return (np.concatenate(parts) if isinstance(parts[0], np.ndarray)
+            else [x for part in parts for x in part])
 
 
 def add_example_arguments(ap) -> None:
@@ -230,7 +249,8 @@ def add_example_arguments(ap) -> None:
 
 def fit(config: EventHeadConfig, X, ev, ty, w, epochs: int = 12, seed: int = 0,
         type_w=None, fa=None):
-    """A head trained on these examples (weighted cross-entropies, AdamW)."""
+    """A head trained on these examples (weighted cross-entropies, AdamW);
+    ``fa``: the factuality label per row (-1: none)."""
     import torch
 
     torch.manual_seed(seed)
@@ -238,7 +258,6 @@ def fit(config: EventHeadConfig, X, ev, ty, w, epochs: int = 12, seed: int = 0,
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.01)
     Xt, et, tt, wt = (torch.from_numpy(a) for a in (X, ev, ty, w.astype(np.float32)))
     twt = torch.from_numpy((type_w if type_w is not None else w).astype(np.float32))
-    # factuality labels exist for the gold rows only (-1 elsewhere)
     ft = torch.from_numpy(fa if fa is not None else np.full(len(X), -1, np.int64))
     rng = np.random.default_rng(seed)
     bce = torch.nn.BCEWithLogitsLoss(reduction="none")
@@ -394,8 +413,8 @@ def main(argv=None) -> int:
         import pickle
 
         with open(args.dump, "wb") as f:
-            pickle.dump({"oof_e": oof_e, "oof_t": oof_t, "gold": gold_rows,
-                         "rows": pipe_rows}, f)
+            pickle.dump({"oof_e": oof_e, "oof_t": oof_t, "oof_f": oof_f, "rules": rules,
+                         "gold": gold_rows, "rows": pipe_rows}, f)
     config.extra = {"distant_frames": int(len(Xd) - len(Xb)),
                     "balanced_dev_events": int(len(Xb)),
                     "runtimes": list(args.runtimes),
