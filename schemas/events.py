@@ -126,7 +126,9 @@ SCHEMA = pa.schema(
               "when there is none."),
         field("who", pa.string(),
               "The agent: the argument whose PropBank function is PAG "
-              "(usually ARG0); null when the predicate has none."),
+              "(usually ARG0), or for a relative pronoun its antecedent "
+              "(\"Salazar, who fired\": Salazar; `roles` keeps \"who\"); null "
+              "when the predicate has none."),
         field("who_start", pa.int32(),
               "Character offset of `who` in the article text; null when `who` "
               "is null."),
@@ -136,7 +138,8 @@ SCHEMA = pa.schema(
         field("target", pa.string(),
               "Whom or what the action is directed at: the GOL argument "
               "(recipient, hearer, entity threatened) when present, otherwise "
-              "the PPT argument (patient/theme); null when neither exists."),
+              "the PPT argument (patient/theme); a relative pronoun's "
+              "antecedent as for `who`; null when neither exists."),
         field("target_start", pa.int32(),
               "Character offset of `target` in the article text; null when "
               "`target` is null."),

@@ -382,3 +382,88 @@ def test_decode_events_transform(warn):
                     equal_to(expected))
         assert_that(out | "Dead" >> beam.FlatMap(lambda d: d.dead), equal_to([]),
                     label="no_dead_letters")
+
+
+# --------------------------------------------------------------------- relative pronouns
+
+def test_a_relative_pronoun_agent_is_its_antecedent():
+    article = "Intro. Police arrested Salazar, who had fired at the crowd."
+    sent = sentences_of("r", article)[1]
+    arrested = frame(sent, "arrested", [arg(sent, "ARG0", "Police", "PAG"),
+                                        arg(sent, "ARG1", "Salazar, who had fired at the crowd",
+                                            "PPT")])
+    fired = frame(sent, "fired", [arg(sent, "ARG0", "who", "PAG"),
+                                  arg(sent, "ARG1", "at the crowd", "PPT")])
+    rows = {r.action: r for r in decode_sentence(sent, SentenceFrames((arrested, fired)), MODEL)}
+    assert rows["fired"].who == "Salazar"  # the comma dropped
+    assert [r.text for r in rows["fired"].roles if r.label == "ARG0"] == ["who"]  # as tagged
+    assert rows["arrested"].target == "Salazar, who had fired at the crowd"
+    for r in rows.values():
+        assert_offsets(r, article)
+
+
+def test_a_relative_pronoun_target_is_its_antecedent():
+    article = "Intro. Ukraine shot down the missiles that Russia fired."
+    sent = sentences_of("s", article)[1]
+    shot = frame(sent, "shot", [arg(sent, "ARG0", "Ukraine", "PAG"),
+                                arg(sent, "ARG1", "the missiles that Russia fired", "PPT")],
+                 v_words=word_span(sent, "shot down"))
+    fired = frame(sent, "fired", [arg(sent, "ARG0", "Russia", "PAG"),
+                                  arg(sent, "ARG1", "that", "PPT")])
+    row = [r for r in decode_sentence(sent, SentenceFrames((shot, fired)), MODEL)
+           if r.action == "fired"][0]
+    assert (row.who, row.target) == ("Russia", "the missiles")
+    assert_offsets(row, article)
+
+
+def test_a_question_word_stays_and_a_lone_pronoun_stays():
+    article = "Intro. Nobody knows who attacked the convoy. Who attacked the convoy?"
+    s1, s2 = sentences_of("q", article)[1:]
+    knows = frame(s1, "knows", [arg(s1, "ARG0", "Nobody", "PAG"),
+                                arg(s1, "ARG1", "who attacked the convoy", "PPT")])
+    attacked = frame(s1, "attacked", [arg(s1, "ARG0", "who", "PAG"),
+                                      arg(s1, "ARG1", "the convoy", "PPT")])
+    row = [r for r in decode_sentence(s1, SentenceFrames((knows, attacked)), MODEL)
+           if r.action == "attacked"][0]
+    assert row.who == "who"  # the argument holding it starts at the pronoun: a question
+    alone = frame(s2, "attacked", [arg(s2, "ARG0", "Who", "PAG"),
+                                   arg(s2, "ARG1", "the convoy", "PPT")])
+    assert decode_sentence(s2, SentenceFrames((alone,)), MODEL)[0].who == "Who"
+
+
+def test_the_real_tagger_gives_the_antecedent(predictor):
+    from pipeline.nlp.windows import predict_all
+    from pipeline.records import Article
+    from pipeline.stages.segment import segment_article
+
+    doc = segment_article(Article("t", "t.txt", "Police arrested Salazar, who had fired at the "
+                                  "crowd, and the men that stormed the building."))
+    frames = predict_all(predictor.predict, [s.words for s in doc.sentences])
+    rows = {r.action: r for r in decode_sentence(doc.sentences[0], frames[0], MODEL)}
+    assert rows["fired"].who == "Salazar"
+    assert rows["stormed"].who == "the men"
+
+
+def test_an_argument_just_before_the_pronoun_is_its_antecedent_and_a_clause_is_none():
+    article = ("Intro. Then we will make an appropriate decision, which is unlikely to please "
+               "Seoul, the president said after the long and difficult talks with the rebels "
+               "in the north of the country, which ended late.")
+    sent = sentences_of("d", article)[1]
+    make = frame(sent, "make", [arg(sent, "ARG0", "we", "PAG"),
+                                arg(sent, "ARG1", "an appropriate decision", "PPT")])
+    said = frame(sent, "said", [arg(sent, "ARG0", "the president", "PAG"),
+                                arg(sent, "ARG1", "Then we will make an appropriate decision, "
+                                    "which is unlikely to please Seoul", "PPT"),
+                                arg(sent, "ARGM-TMP", "after the long and difficult talks with "
+                                    "the rebels in the north of the country, which ended late")])
+    is_ = frame(sent, "is", [arg(sent, "ARG1", "which", "PPT"),
+                             arg(sent, "ARG2", "unlikely to please Seoul")])
+    last_which = len(sent.words) - 1 - sent.words[::-1].index("which")
+    ended = frame(sent, "ended", [Argument("ARG1", last_which, last_which, 0.9, "PPT"),
+                                  arg(sent, "ARGM-TMP", "late")])
+    rows = {r.action: r for r in decode_sentence(sent, SentenceFrames((make, said, is_, ended)),
+                                                 MODEL)}
+    assert rows["is"].target == "an appropriate decision"  # make's ARG1, not said's
+    # the only argument holding "which ended" gives a 15-word antecedent: a clause, kept as is
+    assert rows["ended"].target == "which"
+    assert article[rows["is"].target_start:rows["is"].target_end] == "an appropriate decision"

@@ -15,7 +15,9 @@ PropBank to event data:
   ("'ll" -> "will", "ca" -> "can").
 
 who/target/object drop one leading preposition ("from North Korea" -> "North
-Korea"): an analyst wants the party, and ``roles`` keeps every span as tagged.
+Korea"), and a party that is a relative pronoun alone is its antecedent ("Salazar,
+[who] was facing charges" -> "Salazar"; ``antecedent``): an analyst wants the party,
+and ``roles`` keeps every span as tagged.
 A predicate with no argument is not an event.
 
 Each event gets its ``factuality`` (``pipeline.nlp.events.factuality``: asserted, negated,
@@ -42,6 +44,11 @@ MODAL_FORMS = {
     "'ll": "will", "wo": "will", "ll": "will", "ca": "can", "'d": "would", "shall": "shall",
 }
 FUTURE_MODALS = {"will", "shall"}
+RELATIVE_PRONOUNS = {"who", "whom", "which", "that"}
+#: punctuation between an antecedent and its relative pronoun ("Salazar, who")
+_BEFORE_RELATIVE = {",", "(", "-", "\u2013", "\u2014"}
+#: an antecedent longer than this is a clause or a sentence, not a party
+MAX_ANTECEDENT = 8
 
 
 def event_id(article_id: str, sentence_index: int, action_start: int) -> str:
@@ -79,9 +86,44 @@ def _party_words(sent: Sentence, arg) -> range:
     return range(s, arg.end + 1)
 
 
-def _party(sent: Sentence, arg) -> Tuple[Optional[str], Optional[int], Optional[int]]:
-    """The argument's span without one leading preposition."""
-    words = _party_words(sent, arg)
+def antecedent(sent: Sentence, words: range, frames) -> range:
+    """For a party that is one relative pronoun ("the group [that] left"), its
+    antecedent, from the other frames' arguments: one that ends just before the
+    pronoun ("make [an appropriate decision], which is unlikely"), else the words
+    before the pronoun in the shortest argument that holds it ("[the group that
+    left on March 9th] would be permitted"), of a list its last member ("Salazar,
+    who fired, and [the men] that stormed"). ``words`` itself where the party is no
+    relative pronoun, where no argument gives an antecedent ("We don't know [who]
+    is winning": the argument starts at the pronoun, a question), or where the
+    antecedent would be longer than ``MAX_ANTECEDENT`` words (a clause, not a party)."""
+    if len(words) != 1 or sent.words[words[0]].lower() not in RELATIVE_PRONOUNS:
+        return words
+    i = words[0]
+    end = i - 1
+    while end >= 0 and sent.words[end] in _BEFORE_RELATIVE:
+        end -= 1
+    args = [a for f in frames for a in f.arguments]
+    before = [a.start for a in args if a.end == end and a.start <= end]
+    holding = [(a.start, a.end) for a in args if a.start < i <= a.end]
+    if before:
+        start = max(before)  # the shortest
+    elif holding:
+        start = min(holding, key=lambda se: se[1] - se[0])[0]
+        for k in range(end, start + 1, -1):  # a list's last member
+            if sent.words[k].lower() in ("and", "or") and sent.words[k - 1] == ",":
+                start = k + 1
+                break
+    else:
+        return words
+    if end < start or end - start + 1 > MAX_ANTECEDENT:
+        return words
+    return range(start, end + 1)
+
+
+def _party(sent: Sentence, arg, frames=()) -> Tuple[Optional[str], Optional[int], Optional[int]]:
+    """The argument's span without one leading preposition; a relative pronoun's
+    antecedent in its place (``antecedent``)."""
+    words = antecedent(sent, _party_words(sent, arg), frames)
     if not words:
         return None, None, None
     return _span(sent, words[0], words[-1])
@@ -131,9 +173,9 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Event]:
         target, obj = (gol, ppt) if gol is not None else (ppt, None)
         loc = _pick(args, label="ARGM-LOC")
         tmp = [_span(sent, a.start, a.end)[0] for a in args if a.label == "ARGM-TMP"]
-        who_t, who_s, who_e = _party(sent, who)
-        tgt_t, tgt_s, tgt_e = _party(sent, target)
-        obj_t, obj_s, obj_e = _party(sent, obj)
+        who_t, who_s, who_e = _party(sent, who, frames.frames)
+        tgt_t, tgt_s, tgt_e = _party(sent, target, frames.frames)
+        obj_t, obj_s, obj_e = _party(sent, obj, frames.frames)
         loc_t, loc_s, loc_e = _span(sent, loc.start, loc.end) if loc else (None, None, None)
         roles = tuple(Role(a.label, a.function, *_span(sent, a.start, a.end), float(a.score))
                       for a in sorted(args, key=lambda a: a.start))
@@ -141,6 +183,8 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Event]:
         negated = any(a.label == "ARGM-NEG" for a in args)
         features = None
         if frames.word_vectors is not None:  # the event head's input (``classify``)
+            # the parties as tagged (a relative pronoun's vector holds its antecedent's
+            # sense in context, and the head learned them so)
             features = frame_features(
                 frames.word_vectors, v, _party_words(sent, who),
                 [*_party_words(sent, target), *_party_words(sent, obj)],
