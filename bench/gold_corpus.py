@@ -133,8 +133,9 @@ def ngec_articles(data_dir: str) -> Dict[str, str]:
             seen[row["label"]] += 1
             chosen.append(i)
     by_mode: Dict[str, Dict[str, List[int]]] = defaultdict(lambda: defaultdict(list))
+    first_round = set(chosen)
     for i, row in enumerate(rows):
-        if i not in chosen:
+        if i not in first_round:
             by_mode[row["label"]][row["mode"]].append(i)
     for label, modes in by_mode.items():
         queues = [list(q) for q in modes.values()]

@@ -467,3 +467,17 @@ def test_an_argument_just_before_the_pronoun_is_its_antecedent_and_a_clause_is_n
     # the only argument holding "which ended" gives a 15-word antecedent: a clause, kept as is
     assert rows["ended"].target == "which"
     assert article[rows["is"].target_start:rows["is"].target_end] == "an appropriate decision"
+
+
+def test_an_antecedent_drops_its_leading_preposition():
+    article = "Intro. Russia sent missiles to Ukraine, which had asked for none."
+    sent = sentences_of("p", article)[1]
+    sent_fr = frame(sent, "sent", [arg(sent, "ARG0", "Russia", "PAG"),
+                                   arg(sent, "ARG1", "missiles", "PPT"),
+                                   arg(sent, "ARG2", "to Ukraine", "GOL")])
+    asked = frame(sent, "asked", [arg(sent, "ARG0", "which", "PAG"),
+                                  arg(sent, "ARG1", "for none", "PPT")])
+    row = [r for r in decode_sentence(sent, SentenceFrames((sent_fr, asked)), MODEL)
+           if r.action == "asked"][0]
+    assert row.who == "Ukraine"
+    assert_offsets(row, article)

@@ -115,6 +115,8 @@ def antecedent(sent: Sentence, words: range, frames) -> range:
                 break
     else:
         return words
+    if start < end and sent.words[start].lower() in LEADING_PREPOSITIONS:
+        start += 1  # "sent missiles [to Ukraine], which": Ukraine, as for any party
     if end < start or end - start + 1 > MAX_ANTECEDENT:
         return words
     return range(start, end + 1)
