@@ -9,13 +9,17 @@
   then ``os.replace`` it onto the destination (atomic on one filesystem).
   Remote outputs move through Beam's ``FileSystems`` instead
   (:func:`pipeline.ops.publish.move`), which this module does not import.
+* :class:`FolderJson`: a dataclass kept as one JSON file in a model folder (the
+  configuration that travels with the weights beside it).
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import os
 import tempfile
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 
 def is_glob(pattern: str) -> bool:
@@ -49,3 +53,19 @@ def atomic_write(path: str, mode: int = 0o644) -> Iterator[str]:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+class FolderJson:
+    """Mixin for a dataclass saved as the file ``FILE`` of a model folder."""
+
+    FILE: ClassVar[str] = ""
+    INDENT: ClassVar[int] = 1
+
+    def save(self, folder: str) -> None:
+        with open(os.path.join(folder, self.FILE), "w") as f:
+            json.dump(dataclasses.asdict(self), f, indent=self.INDENT)
+
+    @classmethod
+    def load(cls, folder: str):
+        with open(os.path.join(folder, cls.FILE)) as f:
+            return cls(**json.load(f))

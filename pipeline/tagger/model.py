@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from pipeline.paths import FolderJson
 
 from . import labels as L
 from .tokens import first_subword_vectors
@@ -35,7 +37,9 @@ WEIGHTS_FILE = "model.safetensors"
 
 
 @dataclass
-class TaggerConfig:
+class TaggerConfig(FolderJson):
+    FILE = CONFIG_FILE
+    INDENT = 2
     backbone: str  # local folder or hub id of a BERT-like encoder
     bio_tags: List[str] = field(default_factory=lambda: list(L.BIO_TAGS))
     functions: List[str] = field(default_factory=lambda: list(L.FUNCTIONS))
@@ -53,14 +57,6 @@ class TaggerConfig:
     version: str = "0.1.0"
     extra: Dict = field(default_factory=dict)
 
-    def save(self, folder: str) -> None:
-        with open(os.path.join(folder, CONFIG_FILE), "w") as f:
-            json.dump(asdict(self), f, indent=2)
-
-    @classmethod
-    def load(cls, folder: str) -> "TaggerConfig":
-        with open(os.path.join(folder, CONFIG_FILE)) as f:
-            return cls(**json.load(f))
 
 
 def resolve_backbone(name: str) -> str:

@@ -40,33 +40,27 @@ recalls.
 from __future__ import annotations
 
 import functools
-import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence
 
 import numpy as np
+
+from pipeline.paths import FolderJson
 
 GATE_WEIGHTS = "frame_gate.safetensors"
 GATE_CONFIG = "frame_gate.json"
 
 
 @dataclass
-class GateConfig:
+class GateConfig(FolderJson):
+    FILE = GATE_CONFIG
     layer: int = 4            # tagger encoder layer whose word vectors are read
     dim: int = 384            # the encoder's hidden size (the input is 2 * dim wide)
     hidden: int = 64          # hidden units; 0: logistic regression
     threshold: float = 0.5    # p at or above which a predicate is kept
     extra: Dict = field(default_factory=dict)  # provenance and out-of-fold figures
 
-    def save(self, folder: str) -> None:
-        with open(os.path.join(folder, GATE_CONFIG), "w") as f:
-            json.dump(asdict(self), f, indent=1)
-
-    @classmethod
-    def load(cls, folder: str) -> "GateConfig":
-        with open(os.path.join(folder, GATE_CONFIG)) as f:
-            return cls(**json.load(f))
 
 
 def has_gate(folder: str) -> bool:

@@ -20,14 +20,14 @@ weights. Trained by ``python -m pipeline.tagger.train_event_head``.
 """
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from pipeline.nlp.events.factuality import VALUES as FACTUALITY_VALUES
+from pipeline.paths import FolderJson
 
 PLOVER_TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT",
                 "REQUEST", "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION",
@@ -40,7 +40,8 @@ N_FLAGS = 4 + len(MODAL_CLASSES) + len(FACTUALITY_VALUES)
 
 
 @dataclass
-class EventHeadConfig:
+class EventHeadConfig(FolderJson):
+    FILE = CONFIG_FILE
     layer: int = 4                 # tagger encoder layer whose word vectors are read
     hidden: int = 256
     members: int = 3               # networks averaged (seeds), for steadier probabilities
@@ -59,14 +60,6 @@ class EventHeadConfig:
     def n_features(self) -> int:
         return 4 * self.dim + N_FLAGS
 
-    def save(self, folder: str) -> None:
-        with open(os.path.join(folder, CONFIG_FILE), "w") as f:
-            json.dump(asdict(self), f, indent=1)
-
-    @classmethod
-    def load(cls, folder: str) -> "EventHeadConfig":
-        with open(os.path.join(folder, CONFIG_FILE)) as f:
-            return cls(**json.load(f))
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
