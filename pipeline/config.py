@@ -67,8 +67,8 @@ class RunConfig:
     all_frames: bool = False
     # what runs the tagger's encoder and role heads: torch, onnx or onnx-int8;
     # it reaches the workers inside the tagger's model handler, on any runner.
-    # onnx-int8 by default: 1.46x the torch pipeline at 200 articles for 0.2 F1
-    # points (BENCHMARKS.md); its files are built once per machine
+    # onnx-int8 by default: faster than torch for 0.2 F1 points (the speed bars in
+    # BENCHMARKS.md); its files are built once per machine
     runtime: str = DEFAULT_RUNTIME
     # seconds between progress lines on stderr (pipeline.ops.progress); None: none
     progress_every: Optional[float] = None

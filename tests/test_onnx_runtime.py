@@ -286,7 +286,8 @@ def test_a_built_folder_loads_without_the_pytorch_model(model_dir, cache_dir, in
     import sys
 
     first = Predictor.from_folder(model_dir, runtime="onnx-int8", batch_size=8)  # notes the files
-    assert export_mod.cached_files(model_dir, True) == tuple(first._onnx.paths)
+    assert export_mod.cached_files(export_mod.index_path(model_dir, True)) == \
+        tuple(first._onnx.paths)
     lean = Predictor.from_folder(model_dir, runtime="onnx-int8", batch_size=8)
     assert type(lean.model).__name__ == "WordHeads"
     assert lean.predict(SENTENCES) == int8_predictor.predict(SENTENCES)

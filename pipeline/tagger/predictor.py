@@ -237,22 +237,27 @@ class Predictor:
                     **kw) -> "Predictor":
         """The predictor of a model folder. On ONNX Runtime, once this folder's
         files are built (the first run on a machine), only the small word heads
-        load in PyTorch: no encoder is built, no weights are hashed."""
+        load in PyTorch: no encoder is built (the folder's files are hashed once,
+        ``onnx_export.index_path``, to find the built ones)."""
         from .onnx_runtime import check_runtime
 
         if check_runtime(runtime) == "torch" or device != "cpu":
             return cls(EventTagger.load(folder, device=device), device=device, runtime=runtime,
                        **kw)
-        from .onnx_export import cached_files, remember_files
+        from .onnx_export import cached_files, index_path, remember_files
 
-        int8, layer = runtime == "onnx-int8", kw.get("context_layer")
-        files = cached_files(folder, int8, layer)
+        try:
+            index = index_path(folder, runtime == "onnx-int8", kw.get("context_layer"))
+        except OSError:  # an unreadable folder: the full load below says what is wrong
+            index = None
+        files = cached_files(index) if index else None
         if files:
             return cls(WordHeads.load(folder), device=device, runtime=runtime,
                        onnx_files=files, **kw)
         predictor = cls(EventTagger.load(folder, device=device), device=device, runtime=runtime,
                         **kw)
-        remember_files(folder, int8, layer, *predictor._onnx.paths)
+        if index:
+            remember_files(index, folder, *predictor._onnx.paths)
         return predictor
 
     @property

@@ -62,7 +62,6 @@ class GateConfig(FolderJson):
     extra: Dict = field(default_factory=dict)  # provenance and out-of-fold figures
 
 
-
 def has_gate(folder: str) -> bool:
     return os.path.isfile(os.path.join(folder, GATE_WEIGHTS)) and \
         os.path.isfile(os.path.join(folder, GATE_CONFIG))

@@ -61,7 +61,6 @@ class EventHeadConfig(FolderJson):
         return 4 * self.dim + N_FLAGS
 
 
-
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax of logits."""
     z = np.exp(z - z.max(-1, keepdims=True))
