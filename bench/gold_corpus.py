@@ -59,6 +59,9 @@ ECB_TRAIN_DOCS += [f"{t}/{t}_4{kind}.xml" for t in (1, 3, 5, 8, 9, 11, 12, 13, 1
 NGEC_ZIP = "ngec-synthetic/gpt_synthetic_events_2023-10-19_19.csv.zip"
 NGEC_PER_TYPE = 7
 NGEC_ROUND2_PER_TYPE = 5
+#: round three: this many a label, spread evenly over the label's other stories
+#: (a label's neighbouring stories share one prompt)
+NGEC_ROUND3_PER_TYPE = 10
 
 _NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "''", "'s", "'re", "'ve",
                     "'ll", "'d", "'m", "n't", "'", "”", "’s"}
@@ -118,7 +121,9 @@ def ngec_articles(data_dir: str) -> Dict[str, str]:
     """Round one: the first ``NGEC_PER_TYPE`` stories of each label (in file order
     they share one prompt). Round two, for variety: per label, the first story of
     each of its modes, modes in order of first appearance, again round the modes
-    until ``NGEC_ROUND2_PER_TYPE`` stories (round one's never twice)."""
+    until ``NGEC_ROUND2_PER_TYPE`` stories (round one's never twice). Round three:
+    ``NGEC_ROUND3_PER_TYPE`` a label, evenly spaced over the label's stories not yet
+    chosen, so that few share a prompt."""
     import csv
     import io
     import zipfile
@@ -145,8 +150,17 @@ def ngec_articles(data_dir: str) -> Dict[str, str]:
                 if q and picked < NGEC_ROUND2_PER_TYPE:
                     chosen.append(q.pop(0))
                     picked += 1
+    taken = set(chosen)
+    rest: Dict[str, List[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        if i not in taken:
+            rest[row["label"]].append(i)
+    third = []
+    for label, idx in rest.items():
+        n = min(NGEC_ROUND3_PER_TYPE, len(idx))
+        third += [idx[(2 * k + 1) * len(idx) // (2 * n)] for k in range(n)]
     out = {}
-    for i in sorted(chosen):
+    for i in sorted(chosen + third):
         title = (rows[i].get("title") or "").strip()
         out[f"ngec_{i:04d}"] = (title + "\n" if title else "") + rows[i]["text"].strip() + "\n"
     return out

@@ -45,6 +45,21 @@ def rows_of(predictor):
     ("Hundreds of traders rallied in Karachi on Thursday to protest against the bills.",
      "protest", "asserted"),
     ("The rebels managed to capture the airport.", "capture", "asserted"),
+    ("The United States was forced to withdraw its ambassador.", "withdraw", "asserted"),
+    # announce/agree/decide... put only an infinitive ahead
+    ("The army announced that its troops had withdrawn from the town.", "withdrawn",
+     "asserted"),
+    ("The two sides agreed to withdraw their troops.", "withdraw", "future"),
+    # what a negated governor reaches is its complement's head, not a relative clause
+    ("The police did not release the names of the officers who fired the shots.", "fired",
+     "asserted"),
+    ("The police did not release the names of the officers who fired the shots.", "release",
+     "negated"),
+    ("The foreign ministers are to meet in Geneva next week.", "meet", "future"),
+    # a negation or a future under "if" is a condition
+    ("The union threatened more strikes if its demands are not met.", "met", "hypothetical"),
+    ("The minister did not say whether the army would attack.", "attack", "hypothetical"),
+    ("The gunman allegedly opened fire on the guards.", "opened", "hypothetical"),
 ])
 def test_factuality_of_real_sentences(rows_of, text, action, expected):
     got = rows_of(text)
@@ -77,3 +92,17 @@ def test_adjuncts_do_not_pass_the_governors_class():
               _F(3, _A("ARG0", 0, 0)), _F(8, _A("ARGM-OTHER", 7, 7))]
     assert factualities(words, frames, ["threaten", "strike", "attack"], [None] * 3) == [
         "asserted", "future", "asserted"]
+
+
+def test_the_rules_eval_scores_dev_and_training_parts_only(capsys):
+    from bench.factuality_eval import main, report
+
+    acc = report([("dev", "asserted", "asserted"), ("dev", "future", "asserted"),
+                  ("train", "negated", "negated")])
+    assert acc == {"dev": 0.5, "train": 1.0}
+    assert "future -> asserted 1" in capsys.readouterr().out
+    # the test part is bench.events_eval's: a one-line usage error, exit 2
+    with pytest.raises(SystemExit) as e:
+        main(["--parts", "test"])
+    assert e.value.code == 2
+    assert "python -m bench.events_eval" in capsys.readouterr().err

@@ -17,7 +17,8 @@ vectors it reads. Two sources of labels:
   them, weighted up (``--gold-weight``): the real distribution.
 * **The typed events of the old typer's balanced dev set**
   (``tests/data/gold/event_types_dev.jsonl``, one picked event a sentence),
-  weighted as gold rows (``--no-balanced-dev`` leaves them out).
+  weighted as gold rows (``--no-balanced-dev`` leaves them out), and scored out
+  of fold in two folds of their own.
 
 Held out and never read: the gold set's test articles, the balanced test set, the tagger's held-out
 corpora (UP test, MASC newspaper), PLOVER's and WikiEvents' records.
@@ -40,8 +41,9 @@ from typing import Dict, Tuple
 import numpy as np
 
 from pipeline.nlp.events.head import (N_FLAGS, TYPES, EventHead, EventHeadConfig,
-                                      build_network, is_coded, softmax)
+                                      build_network, softmax)
 from pipeline.nlp.events.factuality import VALUES as FACTS
+from pipeline.tagger.operating_point import choose_factuality, choose_temperature, choose_thresholds
 
 TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plover_rolesets.tsv")
 
@@ -271,10 +273,11 @@ def fit(config: EventHeadConfig, X, ev, ty, w, epochs: int = 12, seed: int = 0,
             is_ev = et[b]
             for m in net.members:
                 e_logit, t_logit, f_logit = m(Xt[b])
-                loss = loss + (wt[b] * bce(e_logit, et[b])).sum() / wt[b].sum()
+                loss = loss + (wt[b] * bce(e_logit, et[b])).sum() / wt[b].sum().clamp(min=1e-9)
                 # the type is learned on events only: a state has no PLOVER type to learn
                 if is_ev.sum() > 0:
-                    loss = loss + (twt[b] * is_ev * ce(t_logit, tt[b])).sum() / (twt[b] * is_ev).sum()
+                    loss = loss + (twt[b] * is_ev * ce(t_logit, tt[b])).sum() / (
+                        twt[b] * is_ev).sum().clamp(min=1e-9)
                 known = ft[b] >= 0
                 if known.any():
                     loss = loss + ce(f_logit[known], ft[b][known]).mean()
@@ -288,53 +291,21 @@ def _fold(article_id: str) -> int:
     return int(hashlib.sha1(article_id.encode()).hexdigest()[:8], 16) % 2
 
 
-def choose_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
-    best = None
-    for t in [0.5, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0]:
-        z = logits / t
-        z = z - z.max(1, keepdims=True)
-        nll = -np.mean(z[np.arange(len(gold)), gold] - np.log(np.exp(z).sum(1)))
-        if best is None or nll < best[0]:
-            best = (nll, t)
-    return best[1]
-
-
-#: The operating point: the highest out-of-fold coded-event precision at a recall of
-#: at least this (analysts count what is coded: precision first, recall kept)
-MIN_RECALL = 0.70
-
-
-def choose_thresholds(p_event, p_type, gold_rows, pipe_rows) -> Tuple[float, float, float, float]:
-    """The p(event) threshold and the p(OTHER) threshold (OTHER only at or above
-    it, else the likeliest PLOVER type) with the best coded-event precision at a
-    recall of at least ``MIN_RECALL`` on these rows (the best F1 if none reaches it),
-    and that precision and recall."""
-    gold_coded = [is_coded(g["event"], g["type"], g["factuality"], r.get("who"))
-                  for g, r in zip(gold_rows, pipe_rows)]
-    points = []
-    for th in np.arange(0.2, 0.991, 0.025):
-        for other in np.arange(0.3, 0.96, 0.05):
-            cfg = EventHeadConfig(other_threshold=float(other))
-            pred = [is_coded(bool(p >= th), EventHead.decide_type(pt, cfg), r["factuality"],
-                             r.get("who")) for p, pt, r in zip(p_event, p_type, pipe_rows)]
-            tp = sum(a and b for a, b in zip(pred, gold_coded))
-            prec = tp / max(1, sum(pred))
-            rec = tp / max(1, sum(gold_coded))
-            f = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-            points.append((prec, rec, f, float(round(th, 3)), float(round(other, 2))))
-    ok = [p for p in points if p[1] >= MIN_RECALL]
-    best = max(ok, key=lambda p: (p[0], p[1])) if ok else max(points, key=lambda p: p[2])
-    return best[3], best[4], best[0], best[1]
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_example_arguments(ap)
     ap.add_argument("--gold-weight", type=float, default=16.0)
+    ap.add_argument("--training-only-weight", type=float, default=None,
+                    help="weight of the training-only articles' rows (default: --gold-weight)")
     ap.add_argument("--other-weight", type=float, default=0.3,
                     help="type-loss weight of distant examples labelled OTHER")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--dump", help="write the out-of-fold dev predictions here (pickle)")
+    ap.add_argument("--seed", type=int, default=0, help="first seed of the ensemble's members")
+    ap.add_argument("--members", type=int, default=EventHeadConfig.members,
+                    help="networks averaged (seeds)")
+    ap.add_argument("--oof-only", action="store_true",
+                    help="report the out-of-fold figures and stop (no head is written)")
     args = ap.parse_args(argv)
 
     import torch
@@ -348,31 +319,46 @@ def main(argv=None) -> int:
     print(f"examples: {len(Xd)} distant ({int(ed.sum())} events), {len(Xg)} labelled gold rows "
           f"({int(eg.sum())} events) of dev and training-only articles, {len(Xb)} typed events "
           f"of the balanced dev set; runtimes {','.join(args.runtimes)}", flush=True)
-    # the balanced dev set's typed events, weighted as gold rows, in every fold:
-    # they are never scored out of fold (they are no article of the gold set)
+    # the balanced dev set's typed events, weighted as gold rows, in two folds of
+    # their own (each event's copies of every runtime in one), scored out of fold
+    # like the dev articles: the figure to expect on the balanced test set
+    n_b = len(Xb) // len(args.runtimes) if len(Xb) % len(args.runtimes) == 0 else len(Xb)
+    fold_b = (np.arange(len(Xb)) % max(1, n_b)) % 2
+    fold_d = np.concatenate([np.full(len(Xd), -1), fold_b])  # -1: in every fold
     dist_w = np.concatenate([np.ones(len(Xd)), np.full(len(Xb), args.gold_weight)])
     Xd, ed, td = (np.concatenate([Xd, Xb]), np.concatenate([ed, eb]), np.concatenate([td, tb]))
+    oof_b = np.zeros((len(Xb), len(TYPES)))
 
     from bench.gold_corpus import split
 
     # out-of-fold scores on the dev articles only; training-only articles are in every fold
     on_dev = np.array([split(a) == "dev" for a in arts])
-    config = EventHeadConfig(layer=args.layer, dim=(Xg.shape[1] - N_FLAGS) // 4)
+    config = EventHeadConfig(layer=args.layer, dim=(Xg.shape[1] - N_FLAGS) // 4,
+                             members=args.members)
     # distant labels are mostly OTHER (9 in 10 events): weigh those down in the type loss
     type_w_distant = np.where(td == TYPES.index("OTHER"), args.other_weight, dist_w)
     folds = np.array([_fold(a) for a in arts])
+    # the training-only articles (mostly NGEC's machine-written stories) may count less
+    # than the dev articles, which are news as the pipeline meets it
+    gold_w = np.where(on_dev, args.gold_weight,
+                      args.gold_weight if args.training_only_weight is None
+                      else args.training_only_weight)
+
     oof_e, oof_t = np.zeros(len(Xg)), np.zeros((len(Xg), len(TYPES)))
     oof_f = np.zeros((len(Xg), len(FACTS)))
     fd = np.full(len(Xd), -1, np.int64)
     for k in (0, 1):
         tr = (folds != k) | ~on_dev
-        X = np.concatenate([Xd, Xg[tr]])
-        w = np.concatenate([dist_w, np.full(int(tr.sum()), args.gold_weight)])
-        tw = np.concatenate([type_w_distant, np.full(int(tr.sum()), args.gold_weight)])
-        head = fit(config, X, np.concatenate([ed, eg[tr]]), np.concatenate([td, tg[tr]]), w,
-                   args.epochs, type_w=tw, fa=np.concatenate([fd, fg[tr]]))
+        tr_d = fold_d != k
+        X = np.concatenate([Xd[tr_d], Xg[tr]])
+        w = np.concatenate([dist_w[tr_d], gold_w[tr]])
+        tw = np.concatenate([type_w_distant[tr_d], gold_w[tr]])
+        head = fit(config, X, np.concatenate([ed[tr_d], eg[tr]]),
+                   np.concatenate([td[tr_d], tg[tr]]), w,
+                   args.epochs, seed=args.seed, type_w=tw, fa=np.concatenate([fd[tr_d], fg[tr]]))
         e_logit, t_logit, f_logit = head.logits(Xg[~tr])
         oof_e[~tr], oof_t[~tr], oof_f[~tr] = 1 / (1 + np.exp(-e_logit)), t_logit, f_logit
+        oof_b[fold_b == k] = head.logits(Xb[fold_b == k])[1]
     # from here on: the dev rows' out-of-fold predictions
     Xg_all, eg_all, tg_all, fg_all = Xg, eg, tg, fg
     oof_e, oof_t, eg, tg = oof_e[on_dev], oof_t[on_dev], eg[on_dev], tg[on_dev]
@@ -380,22 +366,10 @@ def main(argv=None) -> int:
     gold_rows = [g for g, d in zip(gold_rows, on_dev) if d]
     pipe_rows = [r for r, d in zip(pipe_rows, on_dev) if d]
     is_ev = eg > 0.5
-    # the head's factuality or the rules': whichever is right more often on the dev
-    # events out of fold
     rules = np.array([FACTS.index(r["factuality"]) for r in pipe_rows])
-    pf = softmax(oof_f)
-    rules_acc = float(np.mean(rules[is_ev] == fg[is_ev]))
-    head_acc = float(np.mean(pf[is_ev].argmax(1) == fg[is_ev]))
-    # the head's answer where it is at least this sure, else the rules' (1.01: rules only)
-    best_f = (rules_acc, 1.01)
-    for tau in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
-        mixed = np.where(pf.max(1) >= tau, pf.argmax(1), rules)
-        acc = float(np.mean(mixed[is_ev] == fg[is_ev]))
-        if acc > best_f[0] + 1e-9:
-            best_f = (acc, tau)
+    mixed, rules_acc, head_acc, best_f = choose_factuality(softmax(oof_f), rules, fg, is_ev)
     config.factuality_min_prob = best_f[1]
     config.factuality_source = "head" if best_f[1] <= 1 else "rules"
-    mixed = np.where(pf.max(1) >= best_f[1], pf.argmax(1), rules)
     pipe_rows = [dict(r, factuality=FACTS[int(k)]) for r, k in zip(pipe_rows, mixed)]
     print(f"out-of-fold factuality accuracy on dev events: rules {rules_acc:.3f}, head "
           f"{head_acc:.3f}, head where p >= {best_f[1]} else rules {best_f[0]:.3f}", flush=True)
@@ -408,32 +382,42 @@ def main(argv=None) -> int:
     print(f"out-of-fold on dev: type accuracy on events {oof_acc:.3f}, eventness accuracy "
           f"{oof_ev_acc:.3f}, coded P/R {oof_coded[0]:.3f}/{oof_coded[1]:.3f}; temperature "
           f"{config.temperature}, event threshold {config.event_threshold}", flush=True)
+    p_b = softmax(oof_b / config.temperature)
+    oof_b_acc = float(np.mean([EventHead.decide_type(p, config) == TYPES[t]
+                               for p, t in zip(p_b, tb)])) if len(tb) else float("nan")
+    print(f"out-of-fold on the balanced dev set's typed events: type accuracy {oof_b_acc:.3f}",
+          flush=True)
 
     if args.dump:
         import pickle
 
         with open(args.dump, "wb") as f:
             pickle.dump({"oof_e": oof_e, "oof_t": oof_t, "oof_f": oof_f, "rules": rules,
-                         "gold": gold_rows, "rows": pipe_rows}, f)
+                         "gold": gold_rows, "rows": pipe_rows, "oof_b": oof_b, "tb": tb}, f)
+    if args.oof_only:
+        return 0
     config.extra = {"distant_frames": int(len(Xd) - len(Xb)),
                     "balanced_dev_events": int(len(Xb)),
                     "runtimes": list(args.runtimes),
                     "gold_dev_rows": int(on_dev.sum()),
                     "gold_training_only_rows": int((~on_dev).sum()),
-                    "gold_weight": args.gold_weight, "epochs": args.epochs,
+                    "gold_weight": args.gold_weight, "epochs": args.epochs, "seed": args.seed,
+                    "training_only_weight": float(gold_w[~on_dev][0]) if (~on_dev).any()
+                    else None,
                     "oof_type_accuracy": round(oof_acc, 4),
                     "oof_eventness_accuracy": round(oof_ev_acc, 4),
                     "oof_coded_precision": round(oof_coded[0], 4),
                     "oof_coded_recall": round(oof_coded[1], 4),
+                    "oof_balanced_dev_type_accuracy": round(oof_b_acc, 4),
                     "oof_factuality_accuracy": {"rules": round(rules_acc, 4),
                                                 "head": round(head_acc, 4),
                                                 "chosen": round(best_f[0], 4)},
                     "table": "pipeline/tagger/plover_rolesets.tsv"}
     head = fit(config, np.concatenate([Xd, Xg_all]), np.concatenate([ed, eg_all]),
                np.concatenate([td, tg_all]),
-               np.concatenate([dist_w, np.full(len(Xg_all), args.gold_weight)]),
-               args.epochs,
-               type_w=np.concatenate([type_w_distant, np.full(len(Xg_all), args.gold_weight)]),
+               np.concatenate([dist_w, gold_w]),
+               args.epochs, seed=args.seed,
+               type_w=np.concatenate([type_w_distant, gold_w]),
                fa=np.concatenate([fd, fg_all]))
     head.save(folder)
     print(f"event head written to {folder}", flush=True)
