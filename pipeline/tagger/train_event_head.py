@@ -340,9 +340,9 @@ def main(argv=None) -> int:
     folds = np.array([_fold(a) for a in arts])
     # the training-only articles (mostly NGEC's machine-written stories) may count less
     # than the dev articles, which are news as the pipeline meets it
-    gold_w = np.where(on_dev, args.gold_weight,
-                      args.gold_weight if args.training_only_weight is None
-                      else args.training_only_weight)
+    train_only_w = (args.gold_weight if args.training_only_weight is None
+                    else args.training_only_weight)
+    gold_w = np.where(on_dev, args.gold_weight, train_only_w)
 
     oof_e, oof_t = np.zeros(len(Xg)), np.zeros((len(Xg), len(TYPES)))
     oof_f = np.zeros((len(Xg), len(FACTS)))
@@ -402,8 +402,7 @@ def main(argv=None) -> int:
                     "gold_dev_rows": int(on_dev.sum()),
                     "gold_training_only_rows": int((~on_dev).sum()),
                     "gold_weight": args.gold_weight, "epochs": args.epochs, "seed": args.seed,
-                    "training_only_weight": float(gold_w[~on_dev][0]) if (~on_dev).any()
-                    else None,
+                    "training_only_weight": train_only_w,
                     "oof_type_accuracy": round(oof_acc, 4),
                     "oof_eventness_accuracy": round(oof_ev_acc, 4),
                     "oof_coded_precision": round(oof_coded[0], 4),

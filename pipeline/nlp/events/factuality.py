@@ -145,16 +145,23 @@ def _opening(words: Sequence[str], arg) -> str:
     return words[arg.start].lower() if arg.start < len(words) else ""
 
 
+def _after_to(words: Sequence[str], p: int) -> bool:
+    """"to" just before the predicate."""
+    return p >= 1 and words[p - 1].lower() == "to"
+
+
 def _infinitive(words: Sequence[str], p: int, arg) -> bool:
     """The predicate is an infinitive: "to" just before it, or its argument opens with it."""
-    return (p >= 1 and words[p - 1].lower() == "to") or _opening(words, arg) == "to"
+    return _after_to(words, p) or _opening(words, arg) == "to"
 
 
 #: words that open an argument before its head ("[the release of ...]")
 _LEAD_WORDS = {"the", "a", "an", "its", "their", "his", "her", "our", "that", "to", "of", "for",
                "on", "in", "any", "some", "this", "these", "those", "all", "further", "new",
                "more"}
-RELATIVE_PRONOUNS = {"who", "whom", "which", "whose"}
+#: words that open a relative clause ("that" is left out: it opens complements too;
+#: ``frames.RELATIVE_PRONOUNS`` is the other list, of pronouns that stand for a party)
+RELATIVE_CLAUSE_OPENERS = {"who", "whom", "which", "whose"}
 
 
 def _embedded(words: Sequence[str], p: int, arg) -> bool:
@@ -165,19 +172,19 @@ def _embedded(words: Sequence[str], p: int, arg) -> bool:
     k = arg.start
     while k < p and words[k].lower() in _LEAD_WORDS:
         k += 1
-    return p - k >= 3 or any(w.lower() in RELATIVE_PRONOUNS for w in words[arg.start:p])
+    return p - k >= 3 or any(w.lower() in RELATIVE_CLAUSE_OPENERS for w in words[arg.start:p])
 
 
 def _be_to(words: Sequence[str], p: int) -> bool:
     """``is/are/was/were to <predicate>``: arranged, so ahead ("the ministers are to meet")."""
-    return p >= 2 and words[p - 1].lower() == "to" and words[p - 2].lower() in (
+    return _after_to(words, p) and p >= 2 and words[p - 2].lower() in (
         "is", "are", "was", "were", "am", "'s", "'re")
 
 
 def _irrealis_infinitive(words: Sequence[str], p: int) -> bool:
     """``to <predicate>`` after a word that does not make it happen ("the right
     to supply", "tried to reach", "whether to recommend")."""
-    if p < 2 or words[p - 1].lower() != "to":
+    if p < 2 or not _after_to(words, p):
         return False
     before = words[p - 2]
     # after a name or a date ("in Karachi on Thursday to protest") it is a
