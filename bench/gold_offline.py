@@ -49,6 +49,19 @@ def decoded_events(texts: Dict[str, str], predictor, model_name: str = "gold") -
     return out
 
 
+def labelled_event(events, action: str):
+    """The decoded event of a one-event labelled sentence (the balanced sets):
+    the one whose action is the labelled action, else, for a phrasal verb the
+    tagger marks by its verb alone ("called on" -> "called"), the one whose
+    action is its first word. None when the tagger found no such frame."""
+    with_features = [e for e in events if e.head_features is not None]
+    for wanted in (action, action.split()[0] if action.strip() else action):
+        found = [e for e in with_features if e.action == wanted]
+        if found:
+            return found[0]
+    return None
+
+
 def event_row(event) -> dict:
     """An ``Event`` as the pipeline writes it (the rows stage's ``event_row``)."""
     from pipeline.stages.rows import event_row as row

@@ -93,3 +93,22 @@ def test_trainer_writes_a_head_that_loads_and_classifies(tmp_path, model_dir, sh
     head = EventHead.load(str(folder))
     out = head.classify(np.zeros((2, head.config.n_features), np.float16))
     assert len(out) == 2 and all(t in head.config.types for _, _, t, _, _ in out)
+
+
+def test_the_balanced_sets_read_a_row_with_negation_folded_into_its_type():
+    from bench.event_types_eval import balanced_reading
+
+    assert balanced_reading(True, "REJECT", True) == "THREATEN"   # "would not rule out"
+    assert balanced_reading(True, "AGREE", True) == "REJECT"      # "will not accept"
+    assert balanced_reading(True, "ASSAULT", True) == "OTHER"     # "did not attack"
+    assert balanced_reading(True, "ASSAULT", False) == "ASSAULT"
+    assert balanced_reading(False, "CONSULT", False) == "OTHER"   # not an event
+
+
+def test_a_labelled_phrasal_verb_finds_the_row_of_its_verb(events_of):
+    from bench.gold_offline import labelled_event
+
+    events = events_of("The UN secretary-general called on both sides to protect civilians.")
+    assert labelled_event(events, "called on").action == "called"
+    assert labelled_event(events, "protect").action == "protect"
+    assert labelled_event(events, "telephoned") is None

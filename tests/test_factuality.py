@@ -60,6 +60,19 @@ def rows_of(predictor):
     ("The union threatened more strikes if its demands are not met.", "met", "hypothetical"),
     ("The minister did not say whether the army would attack.", "attack", "hypothetical"),
     ("The gunman allegedly opened fire on the guards.", "opened", "hypothetical"),
+    # an event nominal told as coming
+    ("Police were deployed ahead of the protests in the capital.", "protests", "future"),
+    ("Unions called off the planned strike at the port.", "strike", "future"),
+    # a negated wish, plan or readiness of the agent's own act: not done
+    ("Russia did not want to interfere in the elections.", "interfere", "negated"),
+    ("The company's refusal to pay its taxes angered the government.", "pay", "negated"),
+    # a "would" that no one is reported as saying: what a plan would bring
+    ("Under the plan, the troops would be stationed outside the city.", "stationed",
+     "hypothetical"),
+    # naming, not asking; claiming responsibility for what happened
+    ("The UN called the attack on the convoy an act of genocide.", "attack", "asserted"),
+    ("The group claimed responsibility for the bombings in the capital.", "bombings",
+     "asserted"),
 ])
 def test_factuality_of_real_sentences(rows_of, text, action, expected):
     got = rows_of(text)

@@ -135,23 +135,23 @@ BALANCED_DEV = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
 
 
 def balanced_examples(predictor, path: str = BALANCED_DEV):
-    """(features, event, type) for the typed events of the balanced dev set (its
-    OTHER rows say nothing about eventness, so they are left out). Its test part
-    is never read."""
+    """(features, event, type) for the typed events of the balanced dev set. Left
+    out: its OTHER rows (they say nothing about eventness) and its negated rows
+    (their label folds negation into the type, "will not accept" REJECT, where the
+    head types the predicate). Its test part is never read."""
     import json
 
-    from bench.gold_offline import decoded_events
+    from bench.gold_offline import decoded_events, labelled_event
 
     X, ty = [], []
     with open(path, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     for i, r in enumerate(rows):
-        if r["type"] not in TYPES or r["type"] == "OTHER":
+        if r["type"] not in TYPES or r["type"] == "OTHER" or r["negated"]:
             continue
-        found = [e for e in decoded_events({f"b{i}": r["sentence"]}, predictor)
-                 if e.action == r["action"] and e.head_features is not None]
-        if found:
-            X.append(found[0].head_features)
+        found = labelled_event(decoded_events({f"b{i}": r["sentence"]}, predictor), r["action"])
+        if found is not None:
+            X.append(found.head_features)
             ty.append(TYPES.index(r["type"]))
     return (np.stack(X).astype(np.float32), np.ones(len(X), np.float32),
             np.array(ty, np.int64))

@@ -5,7 +5,9 @@
 * ``asserted``     -- it happened or is happening, told as fact;
 * ``negated``      -- the text says it did not happen (an ARGM-NEG: "did not", "never";
   or a negative quantifier as its agent or theme: "no one has offered", "No successor
-  was named");
+  was named"); the complement of refusing or failing ("refusal to pay"), and the
+  agent's own act under a negated want, plan or readiness ("did not want to
+  interfere");
 * ``hypothetical`` -- conditional, modal or merely possible: could/may/might/should,
   an "if"/"unless"/"whether" clause (will/would in a sentence with an if-clause
   too, and a negation or a future under "if": "if its demands are not met"), a
@@ -14,10 +16,13 @@
   infinitive after a word that does not make it happen ("the right to supply",
   "tried to reach"; not after implicative verbs such as managed, began, forced,
   allowed, nor a name or date: a purpose clause "in Karachi on Thursday to protest");
-* ``future``       -- told as going to happen: will/shall, "is/are to", the
-  complement of threatening, promising, pledging or planning, and the infinitive
-  of agreeing, deciding or announcing to ("announced that troops had withdrawn"
-  stays asserted);
+* ``future``       -- told as going to happen: will/shall, a reported "would" ("said
+  they would", where a "would" nobody is reported as saying is hypothetical: "under
+  the plan the troops would be stationed"), "is/are to", the complement of
+  threatening, promising, pledging or planning, the infinitive of agreeing,
+  deciding or announcing to ("announced that troops had withdrawn" stays
+  asserted), and an event nominal told as coming ("ahead of the elections", "the
+  planned strike");
 * ``denied``       -- the complement of denying or rejecting that it happened
   ("Iran denied sending missiles": sending).
 
@@ -25,7 +30,9 @@ From the tagger's own output, no second model: the frame's ARGM-NEG and ARGM-MOD
 arguments, and its *governing frame*, the nearest other predicate of the
 sentence whose argument span holds this predicate ("threatened [to deliver
 weapons]" governs "deliver"). The governor's class comes from its lemma
-(``GOVERNORS``), and a governor that did not happen itself passes that on
+(``GOVERNORS``; "call" only asks with an infinitive or "for/on", not in "called the
+attack an act of genocide"; "claimed responsibility for" is no allegation), and a
+governor that did not happen itself passes that on
 ("had not requested [direct military involvement]": the involvement is
 hypothetical), but only to the head of its argument: an event deep in it or in
 a relative clause is presupposed ("did not name [the officers who fired]": the
@@ -64,7 +71,8 @@ for _lemma in ("ask", "request", "urge", "call", "call for", "call on", "demand"
     GOVERNORS.setdefault(_lemma, HYPOTHETICAL)
 for _lemma in ("refuse", "fail", "decline", "prevent", "avoid", "thwart", "foil", "block",
                "bar", "stop", "halt", "forbid", "prohibit", "ban", "veto", "rule out", "exclude",
-               "resist", "oppose", "abandon", "cancel", "scrap", "drop", "postpone", "delay"):
+               "resist", "oppose", "abandon", "cancel", "scrap", "drop", "postpone", "delay",
+               "refusal", "failure", "unwilling", "unwillingness", "unable", "inability"):
     GOVERNORS[_lemma] = NEGATED
 for _lemma in ("deny", "reject", "refute", "dismiss", "disprove", "rebut", "contest",
                "disavow", "dispute", "denial"):
@@ -77,6 +85,12 @@ TO_FUTURE = {"agree", "decide", "announce", "vote", "commit", "set", "determine"
 TRANSPARENT = {"say", "tell", "report", "add", "note", "state", "explain", "confirm",
                "know", "learn", "show", "reveal", "find", "see", "write", "describe",
                "according", "insist", "acknowledge", "admit"}
+#: governors whose infinitive is their own agent's act: negated, they say it was
+#: not done ("did not want to interfere"); a negated request ("did not ask them
+#: to leave") leaves the other party's act open (hypothetical)
+OWN_ACT_GOVERNORS = {"want", "wish", "need", "seek", "ready", "willing", "able", "eager", "intend",
+                     "plan", "prepare", "aim", "decide", "agree", "commit", "promise", "pledge",
+                     "vow", "threaten"}
 ALLEGED_ADVERBS = {"allegedly", "purportedly", "supposedly"}
 CONDITIONAL_WORDS = {"if", "unless", "whether", "lest"}
 #: "X to <verb>" where the infinitive did happen (implicative and aspectual verbs);
@@ -181,6 +195,24 @@ def _be_to(words: Sequence[str], p: int) -> bool:
         "is", "are", "was", "were", "am", "'s", "'re")
 
 
+#: words just before an event nominal that put it ahead ("the planned arrests",
+#: "an impending strike") and phrases a few words before it ("ahead of a visit",
+#: "on the eve of a vote")
+FUTURE_ADJECTIVES = {"planned", "upcoming", "impending", "forthcoming", "scheduled", "expected",
+                     "looming", "coming", "prospective"}
+FUTURE_LEADS = (("ahead", "of"), ("advance", "of"), ("eve", "of"), ("run-up", "to"),
+                ("run", "up", "to"), ("preparation", "for"), ("preparations", "for"))
+
+
+def _ahead(words: Sequence[str], p: int) -> bool:
+    """The predicate is told as coming ("ahead of the elections", "planned cuts")."""
+    low = [w.lower() for w in words[max(0, p - 5):p]]
+    if low and (low[-1] in FUTURE_ADJECTIVES or len(low) > 1 and low[-2] in FUTURE_ADJECTIVES):
+        return True
+    return any(tuple(low[k:k + len(lead)]) == lead
+               for lead in FUTURE_LEADS for k in range(len(low) - len(lead) + 1))
+
+
 def _irrealis_infinitive(words: Sequence[str], p: int) -> bool:
     """``to <predicate>`` after a word that does not make it happen ("the right
     to supply", "tried to reach", "whether to recommend")."""
@@ -211,10 +243,18 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
         p = frames[i].pred_idx
         if g is not None and value in (NEGATED, FUTURE) and _opening(words, g[1]) in CONDITIONAL_WORDS:
             value = HYPOTHETICAL  # "if their demands are not met"
+        if g is None and value == FUTURE and (modalities[i] or "").lower() in REPORTED_FUTURE_MODALS:
+            # a "would" nobody is reported as saying: what a plan or a
+            # possibility would bring ("the troops would be stationed inside")
+            value = HYPOTHETICAL
         if value == ASSERTED and g is not None and depth < 8:
             j, arg = g
             first = _opening(words, arg)
             cls = GOVERNORS.get(lemmas[j])
+            if lemmas[j] == "call" and not (_infinitive(words, p, arg) or first in ("for", "on")):
+                cls = None  # "called the decision a sign of hypocrisy": naming, not asking
+            elif lemmas[j] == "claim" and first in ("responsibility", "credit"):
+                cls = None  # "claimed responsibility for the bombings": they happened
             g_value = resolve(j, depth + 1)
             if first in CONDITIONAL_WORDS:
                 value = HYPOTHETICAL
@@ -231,6 +271,8 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
                 # "announced [that the army had withdrawn]", "agreed [a deal]": only
                 # "agreed [to withdraw]" puts the act ahead
                 pass
+            elif lemmas[j] in OWN_ACT_GOVERNORS and g_value == NEGATED and _infinitive(words, p, arg):
+                value = NEGATED  # "did not want to interfere", "is not ready to sign"
             elif cls is not None and cls != DENIED:
                 value = cls if g_value in (ASSERTED, FUTURE) or cls == HYPOTHETICAL else HYPOTHETICAL
                 if g_value == FUTURE and cls == FUTURE:
@@ -241,7 +283,7 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
                 value = g_value
             elif g_value in (FUTURE, DENIED):
                 value = g_value
-        if value == ASSERTED and _be_to(words, p):
+        if value == ASSERTED and (_be_to(words, p) or _ahead(words, p)):
             value = FUTURE  # "talks are to resume", "was to ask"
         elif value == ASSERTED and (question or _irrealis_infinitive(words, p)):
             value = HYPOTHETICAL
