@@ -94,6 +94,22 @@ def test_trainer_writes_a_head_that_loads_and_classifies(tmp_path, model_dir, sh
     out = head.classify(np.zeros((2, head.config.n_features), np.float16))
     assert len(out) == 2 and all(t in head.config.types for _, _, t, _, _ in out)
 
+    # --factuality-only: a new factuality sub-network, the event and type outputs kept
+    from safetensors.numpy import load_file
+
+    before = load_file(str(folder / "event_head.safetensors"))
+    assert event_head_train.main(["--model", str(folder), "--data-dir", shared_data,
+                                  "--limit", "200", "--epochs", "2", "--seed", "7", "--cache",
+                                  "--work", str(tmp_path / "work"), "--factuality-only"]) == 0
+    after = load_file(str(folder / "event_head.safetensors"))
+    fact = {k for k in before if ".fact_" in k}
+    assert fact and all(np.array_equal(before[k], after[k]) for k in set(before) - fact)
+    assert not all(np.array_equal(before[k], after[k]) for k in fact)
+    cfg2 = json.load(open(folder / "event_head.json"))
+    assert cfg2["extra"]["oof_coded_precision"] == cfg["extra"]["oof_coded_precision"]
+    assert cfg2["event_threshold"] == cfg["event_threshold"]
+    assert cfg2["extra"]["factuality_retrained"]["seed"] == 7
+
 
 def test_the_balanced_sets_read_a_row_with_negation_folded_into_its_type():
     from bench.event_types_eval import balanced_reading

@@ -27,6 +27,9 @@ The event threshold and the type temperature are chosen on out-of-fold
 predictions for the dev articles (two folds by article: a head trained on the
 distant data and the other fold scores this fold), so no dev row is scored by a
 head that saw it; the final head is then trained on all of it.
+``--factuality-only`` keeps the folder's head and replaces only its factuality
+sub-network and settings (``EventHead.with_factuality_of``): for new factuality
+rules or labels, without moving the event and type outputs.
 """
 from __future__ import annotations
 
@@ -306,6 +309,9 @@ def main(argv=None) -> int:
                     help="networks averaged (seeds)")
     ap.add_argument("--oof-only", action="store_true",
                     help="report the out-of-fold figures and stop (no head is written)")
+    ap.add_argument("--factuality-only", action="store_true",
+                    help="replace only the factuality sub-network (and its settings) of the "
+                         "folder's head; its event and type outputs stay")
     args = ap.parse_args(argv)
 
     import torch
@@ -418,6 +424,13 @@ def main(argv=None) -> int:
                args.epochs, seed=args.seed,
                type_w=np.concatenate([type_w_distant, gold_w]),
                fa=np.concatenate([fd, fg_all]))
+    if args.factuality_only:
+        old = EventHead.load(folder)
+        head = old.with_factuality_of(head)
+        head.config.extra = dict(old.config.extra, oof_factuality_accuracy=config.extra[
+            "oof_factuality_accuracy"], factuality_retrained={
+                k: config.extra[k] for k in ("gold_dev_rows", "gold_training_only_rows", "seed",
+                                             "runtimes", "epochs")})
     head.save(folder)
     print(f"event head written to {folder}", flush=True)
     return 0

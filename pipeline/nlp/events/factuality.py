@@ -42,6 +42,7 @@ gold set (``tests/data/gold``), never on its test part.
 """
 from __future__ import annotations
 
+import functools
 from typing import Dict, List, Optional, Sequence
 
 ASSERTED, NEGATED, HYPOTHETICAL, FUTURE, DENIED = (
@@ -235,6 +236,15 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
     question = bool(words) and words[-1] == "?" or (len(words) > 1 and words[-2] == "?")
     out: List[Optional[str]] = [None] * n
 
+    @functools.lru_cache(maxsize=1)
+    def reported() -> bool:
+        # a reporting verb anywhere in the sentence, read from its words: the
+        # frame gate may have dropped the "said" frame itself
+        from lemminflect import getAllLemmas  # a lookup table, as in frames.lemmatize
+
+        return any(lemma in TRANSPARENT for w in words
+                   for lemma in getAllLemmas(w.lower()).get("VERB", ()))
+
     def resolve(i: int, depth: int = 0) -> str:
         if out[i] is not None:
             return out[i]
@@ -243,7 +253,8 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
         p = frames[i].pred_idx
         if g is not None and value in (NEGATED, FUTURE) and _opening(words, g[1]) in CONDITIONAL_WORDS:
             value = HYPOTHETICAL  # "if their demands are not met"
-        if g is None and value == FUTURE and (modalities[i] or "").lower() in REPORTED_FUTURE_MODALS:
+        if g is None and value == FUTURE and (modalities[i] or "").lower() in \
+                REPORTED_FUTURE_MODALS and not reported():
             # a "would" nobody is reported as saying: what a plan or a
             # possibility would bring ("the troops would be stationed inside")
             value = HYPOTHETICAL

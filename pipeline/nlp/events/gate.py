@@ -46,6 +46,8 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
+from pipeline.nlp.events.factuality import (CONDITIONAL_WORDS, FUTURE_MODALS,
+                                             HYPOTHETICAL_MODALS, REPORTED_FUTURE_MODALS)
 from pipeline.paths import FolderJson
 
 GATE_WEIGHTS = "frame_gate.safetensors"
@@ -135,9 +137,8 @@ class FrameGate:
 
 #: a negation or modal this close before a predicate may make it a governor that
 #: did not happen ("did not say that ...", "could want to ..."), which passes that on
-_NOT_ASSERTED_BEFORE = {"not", "n't", "never", "no", "will", "would", "shall", "could", "may",
-                        "might", "should", "can", "must", "'ll", "wo", "ca", "if", "unless",
-                        "whether"}
+_NOT_ASSERTED_BEFORE = ({"not", "n't", "never", "no"} | FUTURE_MODALS | REPORTED_FUTURE_MODALS
+                        | HYPOTHETICAL_MODALS | CONDITIONAL_WORDS)
 
 
 def may_govern(words: Sequence[str], p: int) -> bool:

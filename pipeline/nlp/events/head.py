@@ -21,7 +21,7 @@ weights. Trained by ``python -m pipeline.tagger.train_event_head``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -179,6 +179,18 @@ class EventHead:
         save_file({k: v.detach().half().contiguous() for k, v in self.net.state_dict().items()},
                   os.path.join(folder, WEIGHTS_FILE))
         self.config.save(folder)
+
+    def with_factuality_of(self, other: "EventHead") -> "EventHead":
+        """This head's event and type outputs with ``other``'s factuality body and
+        output and its factuality settings: the two are separate sub-networks
+        (``build_network``), so the event and type outputs stay bit for bit."""
+        state = self.net.state_dict()
+        state.update({k: v for k, v in other.net.state_dict().items() if ".fact_" in k})
+        net = build_network(self.config)
+        net.load_state_dict(state)
+        config = replace(self.config, factuality_source=other.config.factuality_source,
+                         factuality_min_prob=other.config.factuality_min_prob)
+        return EventHead(config, net)
 
     def logits(self, features: np.ndarray):
         import torch
