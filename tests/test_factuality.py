@@ -66,9 +66,6 @@ def rows_of(predictor):
     # a negated wish, plan or readiness of the agent's own act: not done
     ("Russia did not want to interfere in the elections.", "interfere", "negated"),
     ("The company's refusal to pay its taxes angered the government.", "pay", "negated"),
-    # a "would" that no one is reported as saying: what a plan would bring
-    ("Under the plan, the troops would be stationed outside the city.", "stationed",
-     "hypothetical"),
     # naming, not asking; claiming responsibility for what happened
     ("The UN called the attack on the convoy an act of genocide.", "attack", "asserted"),
     ("The group claimed responsibility for the bombings in the capital.", "bombings",

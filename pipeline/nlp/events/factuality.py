@@ -16,11 +16,9 @@
   infinitive after a word that does not make it happen ("the right to supply",
   "tried to reach"; not after implicative verbs such as managed, began, forced,
   allowed, nor a name or date: a purpose clause "in Karachi on Thursday to protest");
-* ``future``       -- told as going to happen: will/shall, a reported "would" ("said
-  they would", where a "would" nobody is reported as saying is hypothetical: "under
-  the plan the troops would be stationed"), "is/are to", the complement of
-  threatening, promising, pledging or planning, the infinitive of agreeing,
-  deciding or announcing to ("announced that troops had withdrawn" stays
+* ``future``       -- told as going to happen: will/shall, "is/are to", the
+  complement of threatening, promising, pledging or planning, the infinitive of
+  agreeing, deciding or announcing to ("announced that troops had withdrawn" stays
   asserted), and an event nominal told as coming ("ahead of the elections", "the
   planned strike");
 * ``denied``       -- the complement of denying or rejecting that it happened
@@ -42,7 +40,6 @@ gold set (``tests/data/gold``), never on its test part.
 """
 from __future__ import annotations
 
-import functools
 from typing import Dict, List, Optional, Sequence
 
 ASSERTED, NEGATED, HYPOTHETICAL, FUTURE, DENIED = (
@@ -200,7 +197,7 @@ def _be_to(words: Sequence[str], p: int) -> bool:
 #: "an impending strike") and phrases a few words before it ("ahead of a visit",
 #: "on the eve of a vote")
 FUTURE_ADJECTIVES = {"planned", "upcoming", "impending", "forthcoming", "scheduled", "expected",
-                     "looming", "coming", "prospective"}
+                     "looming", "prospective"}
 FUTURE_LEADS = (("ahead", "of"), ("advance", "of"), ("eve", "of"), ("run-up", "to"),
                 ("run", "up", "to"), ("preparation", "for"), ("preparations", "for"))
 
@@ -236,15 +233,6 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
     question = bool(words) and words[-1] == "?" or (len(words) > 1 and words[-2] == "?")
     out: List[Optional[str]] = [None] * n
 
-    @functools.lru_cache(maxsize=1)
-    def reported() -> bool:
-        # a reporting verb anywhere in the sentence, read from its words: the
-        # frame gate may have dropped the "said" frame itself
-        from lemminflect import getAllLemmas  # a lookup table, as in frames.lemmatize
-
-        return any(lemma in TRANSPARENT for w in words
-                   for lemma in getAllLemmas(w.lower()).get("VERB", ()))
-
     def resolve(i: int, depth: int = 0) -> str:
         if out[i] is not None:
             return out[i]
@@ -253,11 +241,6 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
         p = frames[i].pred_idx
         if g is not None and value in (NEGATED, FUTURE) and _opening(words, g[1]) in CONDITIONAL_WORDS:
             value = HYPOTHETICAL  # "if their demands are not met"
-        if g is None and value == FUTURE and (modalities[i] or "").lower() in \
-                REPORTED_FUTURE_MODALS and not reported():
-            # a "would" nobody is reported as saying: what a plan or a
-            # possibility would bring ("the troops would be stationed inside")
-            value = HYPOTHETICAL
         if value == ASSERTED and g is not None and depth < 8:
             j, arg = g
             first = _opening(words, arg)
