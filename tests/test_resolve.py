@@ -198,3 +198,22 @@ def test_resolve_articles_rows_fit_schemas():
          | "CheckEv" >> beam.Map(check, EVENTS_SCHEMA, "events", 1))
         (out["articles"] | "GatherArt" >> beam.combiners.ToList()
          | "CheckArt" >> beam.Map(check, ARTICLES_SCHEMA, "articles", 1))
+
+
+@pytest.mark.parametrize("text, action, expected", [
+    # told as coming: the weekday lies ahead of publication (a Thursday)
+    ("The ministers said they would meet again on Monday.", "meet", dt.date(2024, 6, 24)),
+    ("The ministers plan to meet again on Monday.", "meet", dt.date(2024, 6, 24)),
+    # told as done: the weekday lies behind
+    ("The ministers met on Monday.", "met", dt.date(2024, 6, 17)),
+])
+def test_dates_of_what_is_told_as_coming_resolve_forward(predictor, text, action, expected):
+    from pipeline.nlp.windows import predict_all
+    from pipeline.stages.decode import decode_article
+    from pipeline.stages.resolve import resolve_article
+    from pipeline.stages.segment import segment_article
+
+    doc = segment_article(Article("t", "in/t.txt", text, PUB))
+    frames = predict_all(predictor.predict, [s.words for s in doc.sentences])
+    doc = resolve_article(decode_article(dataclasses.replace(doc, frames=tuple(frames)), "m"))
+    assert {e.action: e.date for e in doc.events}[action] == expected

@@ -5,7 +5,8 @@ One job: finish each article's events with what is known of the whole article
 
 * ``date``/``date_precision``/``date_source`` — the first ARGM-TMP span that names a
   calendar date, resolved against the publication date (``dates.resolve_date``),
-  forward for future tense ("will meet on Monday"); an event whose time argument is
+  forward for an event told as coming ("will meet on Monday", "said they would
+  meet on Monday": ``factuality`` future, set by ``decode``); an event whose time argument is
   absent or names no date gets the publication date (``date_source = published``,
   as GDELT and NGEC do), or null with ``none`` when the article has no date;
 * ``location_name``/``location_country``/``location_lat``/``location_lon`` — the

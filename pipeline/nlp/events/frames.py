@@ -204,7 +204,9 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Event]:
             roles=roles,
             date_text=tmp[0] if tmp else None,
             date_candidates=tuple(tmp),
-            tense="future" if modality in FUTURE_MODALS else "past",
+            # dates of what is told as coming resolve forward: "will meet on Monday",
+            # and "said they would meet on Monday", "plans to meet on Monday"
+            tense="future" if modality in FUTURE_MODALS or factuality == "future" else "past",
             head_features=features,
         ))
     return events
