@@ -278,7 +278,7 @@ def factualities(words: Sequence[str], frames: Sequence, lemmas: Sequence[str],
             elif g_value in (FUTURE, DENIED):
                 value = g_value
         if value == ASSERTED and (_be_to(words, p) or _ahead(words, p)):
-            value = FUTURE  # "talks are to resume", "was to ask"
+            value = FUTURE  # "talks are to resume", "ahead of the elections"
         elif value == ASSERTED and (question or _irrealis_infinitive(words, p)):
             value = HYPOTHETICAL
         out[i] = value

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable, List, Optional, Tuple
 
-from pipeline.nlp.events.factuality import factualities
+from pipeline.nlp.events.factuality import FUTURE, factualities
 from pipeline.nlp.events.head import frame_features
 from pipeline.records import Event, Role, Sentence
 
@@ -206,7 +206,7 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Event]:
             date_candidates=tuple(tmp),
             # dates of what is told as coming resolve forward: "will meet on Monday",
             # and "said they would meet on Monday", "plans to meet on Monday"
-            tense="future" if modality in FUTURE_MODALS or factuality == "future" else "past",
+            tense="future" if modality in FUTURE_MODALS or factuality == FUTURE else "past",
             head_features=features,
         ))
     return events
