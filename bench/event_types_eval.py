@@ -152,7 +152,7 @@ def head_accuracy(rows, model=None) -> Tuple[float, float]:
         ev = labelled_event(decoded_events({f"e{i}": r["sentence"]}, pr), r["action"])
         if ev is None:
             continue
-        is_event, _, etype, _, fact = head.classify(ev.head_features[None, :])[0]
+        is_event, _, etype, _, fact = head.classify(ev.head_features[None, :], [ev.head_context])[0]
         negated = ev.negated or (fact or ev.factuality) == "negated"
         read += balanced_reading(is_event, etype, negated) == r["type"]
         alone += etype == r["type"]

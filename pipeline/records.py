@@ -176,10 +176,13 @@ class Event:
     event_cluster_id: Optional[str] = None
     # working state, never written: every ARGM-TMP span in order (resolve takes
     # the first that names a date), the tense dates resolve towards, and the
-    # event head's input (``nlp.events.head.frame_features``), dropped by classify
+    # event head's input (``nlp.events.head.frame_features``) and the factuality
+    # head's (the sentence's word vectors, the predicate's word indices: a
+    # reference to the frames' array, not a copy), both dropped by classify
     date_candidates: Tuple[str, ...] = ()
     tense: str = "past"
     head_features: Any = field(default=None, compare=False, repr=False)
+    head_context: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -226,13 +226,18 @@ def test_head_features_from_the_taggers_vectors():
     assert row.factuality == "negated"
     fact = flags[4 + len(MODAL_CLASSES):]
     assert list(flags[:4]) == [1, 1, 1, 0] and VALUES[int(np.argmax(fact))] == "negated"
+    # the factuality head's input: the sentence's vectors (the frames' own array,
+    # not a copy) and the predicate's words
+    vectors, pred_words = row.head_context
+    assert vectors is one_hot and [sent.words[k] for k in pred_words] == ["requested"]
     # the classify stage takes them out again and fills the columns: the rows fit the schema
     from apache_beam.ml.inference.base import PredictionResult
 
     doc = ArticleDoc(Article("a2", "in/a2.txt", "", PUB), events=(row,))
     done = attach_classes(PredictionResult(doc, [(True, 0.9, "REQUEST", 0.8, None)]))
     ev = done.events[0]
-    assert ev.head_features is None and (ev.is_event, ev.event_type) == (True, "REQUEST")
+    assert ev.head_features is None and ev.head_context is None
+    assert (ev.is_event, ev.event_type) == (True, "REQUEST")
     assert ev.coded is False  # negated: it did not happen
     # where the head's factuality is used (event_head.json), it replaces the rules'
     again = attach_classes(PredictionResult(doc, [(True, 0.9, "REQUEST", 0.8, "asserted")]))
@@ -240,10 +245,11 @@ def test_head_features_from_the_taggers_vectors():
     assert_schema_ok(list(done.events))
     failed = attach_classes(PredictionResult(doc, ValueError("boom")))
     assert failed.events[0].head_features is None and failed.dead[0].stage == "classify"
+    assert failed.events[0].head_context is None
     assert failed.events[0].coded is False
     # without vectors (the tagger run without a context layer) no features
     plain = decode_sentence(sent, SentenceFrames((fr,)), MODEL)[0]
-    assert plain.head_features is None
+    assert plain.head_features is None and plain.head_context is None
 
 
 @pytest.mark.parametrize("text, verb, mod, expected, tense", [

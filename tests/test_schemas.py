@@ -98,7 +98,7 @@ def test_events_columns_are_the_written_fields_of_an_event():
 
     fields = [f.name for f in dataclasses.fields(Event)]
     assert set(EVENTS.names) <= set(fields), set(EVENTS.names) - set(fields)
-    assert set(fields) - set(EVENTS.names) == {"date_candidates", "tense", "head_features"}
+    assert set(fields) - set(EVENTS.names) == {"date_candidates", "tense", "head_features", "head_context"}
     assert list(event_row(full_event())) == EVENTS.names
 
 

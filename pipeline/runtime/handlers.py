@@ -276,7 +276,8 @@ class EventHeadModelHandler(WorkerLoad, ModelHandler[ArticleDoc, PredictionResul
             missing = [e.event_id for e in events if e.head_features is None]
             if missing:
                 raise ValueError(f"{len(missing)} event(s) without head features, e.g. {missing[0]}")
-            return model.classify(np.stack([e.head_features for e in events])) if events else []
+            return model.classify(np.stack([e.head_features for e in events]),
+                                  [e.head_context for e in events]) if events else []
 
         # one head call per article, never across articles: a matrix product's
         # rounding depends on how many rows it holds, and an article's scores must

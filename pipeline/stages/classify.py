@@ -9,12 +9,15 @@ the tagger's model folder) through Beam's ``RunInference`` with
     # each Event gains is_event, event_score, event_type, event_type_score, coded
 
 The events arrive with their features (``head_features``, from the tagger's
-forward pass, see ``decode``), so classifying is two small matrix products per
-batch; no encoder is loaded here. ``coded`` (``event_head.is_coded``) combines
+forward pass, see ``decode``) and their sentence's word vectors
+(``head_context``), so classifying is two small matrix products per batch, and,
+where the model folder has a factuality head (``nlp.events.factuality_head``),
+one attention layer per event whose answer may replace the rules' factuality;
+no encoder is loaded here. ``coded`` (``event_head.is_coded``) combines
 the head's answer with the event's ``factuality`` and ``who``. A stage of its
 own, after ``resolve``, because it classifies the events of ``max_batch_size``
 articles at once and loads the head once per worker (RunInference's shared
-handle). It drops the features from the events.
+handle). It drops the features and contexts from the events.
 
 A batch whose classification raises is retried article by article; an article
 whose events cannot be classified keeps them, unclassified (``event_type`` null,
@@ -49,7 +52,8 @@ def attach_classes(result: PredictionResult) -> ArticleDoc:
     doc, classes = result.example, result.inference
     if isinstance(classes, BaseException):
         doc = dataclasses.replace(
-            doc, events=tuple(replace(e, head_features=None) for e in doc.events))
+            doc, events=tuple(replace(e, head_features=None, head_context=None)
+                               for e in doc.events))
         return doc.failed(STAGE, f"internal_error: {type(classes).__name__}: {classes}")
     events = []
     for ev, (is_event, p_event, etype, p_type, fact) in zip(doc.events, classes):
@@ -60,7 +64,7 @@ def attach_classes(result: PredictionResult) -> ArticleDoc:
         # (so of these scores) vary with the batch's shape; re-runs must write
         # the same bytes whichever articles shared a batch
         events.append(replace(
-            ev, head_features=None, factuality=factuality,
+            ev, head_features=None, head_context=None, factuality=factuality,
             is_event=is_event, event_score=round(float(p_event), SCORE_DECIMALS),
             event_type=etype, event_type_score=round(float(p_type), SCORE_DECIMALS),
             coded=is_coded(is_event, etype, factuality, ev.who)))

@@ -8,26 +8,32 @@ where the factuality comes from (``choose_factuality``), the type temperature
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
 from pipeline.nlp.events.head import EventHead, EventHeadConfig, is_coded
 
 
-def choose_factuality(p_fact: np.ndarray, rules: np.ndarray, gold: np.ndarray, is_event: np.ndarray):
+def choose_factuality(p_fact: np.ndarray, rules: np.ndarray, gold: np.ndarray, is_event: np.ndarray,
+                      keep: Optional[np.ndarray] = None):
     """The head's factuality where it is at least ``tau`` sure, else the rules': the
-    ``tau`` right most often on the dev events (1.01: the rules alone). Returns the
-    chosen values per row, the rules' and the head's accuracy, and (accuracy, tau)."""
+    ``tau`` right most often on the dev events (1.01: the rules alone). ``keep``:
+    rows whose rules' value stands whatever the head says. Returns the chosen
+    values per row, the rules' and the head's accuracy, and (accuracy, tau)."""
+    keep = np.zeros(len(rules), bool) if keep is None else keep
+
+    def mixed(tau):
+        return np.where((p_fact.max(1) >= tau) & ~keep, p_fact.argmax(1), rules)
+
     rules_acc = float(np.mean(rules[is_event] == gold[is_event]))
     head_acc = float(np.mean(p_fact[is_event].argmax(1) == gold[is_event]))
     best = (rules_acc, 1.01)
     for tau in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
-        mixed = np.where(p_fact.max(1) >= tau, p_fact.argmax(1), rules)
-        acc = float(np.mean(mixed[is_event] == gold[is_event]))
+        acc = float(np.mean(mixed(tau)[is_event] == gold[is_event]))
         if acc > best[0] + 1e-9:
             best = (acc, tau)
-    return np.where(p_fact.max(1) >= best[1], p_fact.argmax(1), rules), rules_acc, head_acc, best
+    return mixed(best[1]), rules_acc, head_acc, best
 
 
 def choose_temperature(logits: np.ndarray, gold: np.ndarray) -> float:

@@ -25,7 +25,9 @@ hypothetical, future or denied, from the frame's NEG/MOD arguments and its
 governing frame). When the tagger ran with a ``context_layer`` (the event head
 is on), each event also gets its ``head_features``: the in-context vectors of
 its predicate, who, target/object and sentence at that layer
-(``nlp.events.head.frame_features``), which ``classify`` reads and drops.
+(``nlp.events.head.frame_features``), and its ``head_context`` (the sentence's
+word vectors and the predicate's words, for the factuality head), which
+``classify`` reads and drops.
 """
 from __future__ import annotations
 
@@ -183,7 +185,7 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Event]:
                       for a in sorted(args, key=lambda a: a.start))
         confidence = fr.score * (sum(a.score for a in args) / len(args))
         negated = any(a.label == "ARGM-NEG" for a in args)
-        features = None
+        features = context = None
         if frames.word_vectors is not None:  # the event head's input (``classify``)
             # the parties as tagged (a relative pronoun's vector holds its antecedent's
             # sense in context, and the head learned them so)
@@ -191,6 +193,7 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Event]:
                 frames.word_vectors, v, _party_words(sent, who),
                 [*_party_words(sent, target), *_party_words(sent, obj)],
                 negated, modality, factuality)
+            context = (frames.word_vectors, tuple(v))  # the factuality head's window
         events.append(Event(
             event_id=event_id(sent.article_id, sent.sentence_index, action_start),
             article_id=sent.article_id, sentence_index=sent.sentence_index, sentence=sent.text,
@@ -207,6 +210,6 @@ def decode_sentence(sent: Sentence, frames, model_name: str) -> List[Event]:
             # dates of what is told as coming resolve forward: "will meet on Monday",
             # and "said they would meet on Monday", "plans to meet on Monday"
             tense="future" if modality in FUTURE_MODALS or factuality == FUTURE else "past",
-            head_features=features,
+            head_features=features, head_context=context,
         ))
     return events

@@ -46,7 +46,8 @@ class EventHeadConfig(FolderJson):
     hidden: int = 256
     members: int = 3               # networks averaged (seeds), for steadier probabilities
     # "head": the head's own factuality output replaces the rules' (decode) when it
-    # scored better out of fold on the dev articles; "rules": the rules' stays
+    # scored better out of fold on the dev articles; "rules": the rules' stays.
+    # Both give way to a factuality head in the same folder (``factuality_head``)
     factuality_source: str = "rules"
     factuality_min_prob: float = 1.01  # with "head": its answer where at least this sure
     dim: int = 384                 # the encoder's hidden size
@@ -114,6 +115,13 @@ def frame_features(word_vectors: np.ndarray, pred_words: Sequence[int],
     return np.concatenate([pred, who, tgt, sent, np.array(flags, np.float32)]).astype(np.float16)
 
 
+def rules_factuality(features: np.ndarray) -> List[str]:
+    """The rules' factuality of each row, read back from its flags (the last
+    ``len(FACTUALITY_VALUES)`` of ``frame_features``)."""
+    flags = np.asarray(features)[:, -len(FACTUALITY_VALUES):]
+    return [FACTUALITY_VALUES[int(np.argmax(f))] for f in flags]
+
+
 def build_network(config: EventHeadConfig, seed: int = 0):
     """``members`` small networks whose logits are averaged (an ensemble of seeds)."""
     import torch
@@ -155,21 +163,27 @@ def build_network(config: EventHeadConfig, seed: int = 0):
 
 class EventHead:
     """The trained head, ready to score batches of feature vectors (thread-safe:
-    inference only)."""
+    inference only). ``factuality_head``: the folder's factuality head, when it
+    has one (``factuality_head``); it then decides factuality instead of this
+    head's own factuality output."""
 
-    def __init__(self, config: EventHeadConfig, network):
+    def __init__(self, config: EventHeadConfig, network, factuality_head=None):
         self.config = config
         self.net = network.eval()
+        self.factuality_head = factuality_head
 
     @classmethod
     def load(cls, folder: str) -> "EventHead":
         from safetensors.torch import load_file
 
+        from pipeline.nlp.events.factuality_head import FactualityHead, has_factuality_head
+
         config = EventHeadConfig.load(folder)
         net = build_network(config)
         net.load_state_dict({k: v.float() for k, v in
                              load_file(os.path.join(folder, WEIGHTS_FILE)).items()})
-        return cls(config, net)
+        return cls(config, net,
+                   FactualityHead.load(folder) if has_factuality_head(folder) else None)
 
     def save(self, folder: str) -> None:
         from safetensors.torch import save_file
@@ -190,7 +204,7 @@ class EventHead:
         net.load_state_dict(state)
         config = replace(self.config, factuality_source=other.config.factuality_source,
                          factuality_min_prob=other.config.factuality_min_prob)
-        return EventHead(config, net)
+        return EventHead(config, net, self.factuality_head)
 
     def logits(self, features: np.ndarray):
         import torch
@@ -215,18 +229,29 @@ class EventHead:
             return "OTHER"
         return config.types[int(np.argmax(np.where(np.arange(len(probs)) == other, -1, probs)))]
 
-    def classify(self, features: np.ndarray) -> List[Tuple[bool, float, str, float, Optional[str]]]:
+    def classify(self, features: np.ndarray, contexts=None
+                 ) -> List[Tuple[bool, float, str, float, Optional[str]]]:
         """Per row: (is_event, p_event, type, p_type, factuality); factuality is None
-        where the rules' value (already in the row) stands (``factuality_source``)."""
+        where the rules' value (already in the row) stands. ``contexts``: per row,
+        the factuality head's input (``Event.head_context``); with a factuality
+        head it is required, and that head decides factuality."""
         if len(features) == 0:
             return []
         pe, pt, pf = self.predict(features)
+        if self.factuality_head is not None:
+            if contexts is None or len(contexts) != len(features):
+                raise ValueError("the factuality head needs each event's context")
+            facts = self.factuality_head.decide(
+                self.factuality_head.probabilities(contexts, features),
+                rules_factuality(features))
+        elif self.config.factuality_source == "head":
+            facts = [FACTUALITY_VALUES[int(np.argmax(fp))]
+                     if fp.max() >= self.config.factuality_min_prob else None for fp in pf]
+        else:
+            facts = [None] * len(features)
         out = []
-        for p, probs, fp in zip(pe, pt, pf):
+        for p, probs, fact in zip(pe, pt, facts):
             t = self.decide_type(probs, self.config)
-            fact = (FACTUALITY_VALUES[int(np.argmax(fp))]
-                    if self.config.factuality_source == "head"
-                    and fp.max() >= self.config.factuality_min_prob else None)
             out.append((bool(p >= self.config.event_threshold), float(p), t,
                         float(probs[self.config.types.index(t)]), fact))
         return out
