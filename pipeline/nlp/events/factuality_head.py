@@ -32,6 +32,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from pipeline.nlp.events.factuality import VALUES as FACTUALITY_VALUES
+from pipeline.nlp.events.networks import load_weights, save_weights, seeded_members
 from pipeline.paths import FolderJson
 
 WEIGHTS_FILE = "factuality_head.safetensors"
@@ -123,11 +124,7 @@ def build_network(config: FactualityHeadConfig, seed: int = 0):
     class FactualityNet(nn.Module):
         def __init__(self):
             super().__init__()
-            members = []
-            for k in range(config.members):
-                torch.manual_seed(seed + k)
-                members.append(Member())
-            self.members = nn.ModuleList(members)
+            self.members = seeded_members(Member, config.members, seed)
 
         def forward(self, *inputs):
             return torch.stack([m(*inputs) for m in self.members]).mean(0)
@@ -144,21 +141,13 @@ class FactualityHead:
 
     @classmethod
     def load(cls, folder: str) -> "FactualityHead":
-        from safetensors.torch import load_file
-
         config = FactualityHeadConfig.load(folder)
-        net = build_network(config)
-        net.load_state_dict({k: v.float() for k, v in
-                             load_file(os.path.join(folder, WEIGHTS_FILE)).items()})
+        net = load_weights(build_network(config), os.path.join(folder, WEIGHTS_FILE))
         return cls(config, net)
 
     def save(self, folder: str) -> None:
-        from safetensors.torch import save_file
-
         os.makedirs(folder, exist_ok=True)
-        # fp16 on disk (half the size; the network computes in fp32)
-        save_file({k: v.detach().half().contiguous() for k, v in self.net.state_dict().items()},
-                  os.path.join(folder, WEIGHTS_FILE))
+        save_weights(self.net, os.path.join(folder, WEIGHTS_FILE))  # fp16 on disk
         self.config.save(folder)
 
     def inputs(self, contexts: Sequence[Context], head_features: np.ndarray,

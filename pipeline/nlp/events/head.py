@@ -27,6 +27,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from pipeline.nlp.events.factuality import VALUES as FACTUALITY_VALUES
+from pipeline.nlp.events.networks import load_weights, save_weights, seeded_members
 from pipeline.paths import FolderJson
 
 PLOVER_TYPES = ["AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT",
@@ -148,11 +149,7 @@ def build_network(config: EventHeadConfig, seed: int = 0):
     class EventHeadNet(nn.Module):
         def __init__(self):
             super().__init__()
-            members = []
-            for k in range(config.members):
-                torch.manual_seed(seed + k)
-                members.append(Member())
-            self.members = nn.ModuleList(members)
+            self.members = seeded_members(Member, config.members, seed)
 
         def forward(self, x):
             outs = [m(x) for m in self.members]
@@ -174,24 +171,16 @@ class EventHead:
 
     @classmethod
     def load(cls, folder: str) -> "EventHead":
-        from safetensors.torch import load_file
-
         from pipeline.nlp.events.factuality_head import FactualityHead, has_factuality_head
 
         config = EventHeadConfig.load(folder)
-        net = build_network(config)
-        net.load_state_dict({k: v.float() for k, v in
-                             load_file(os.path.join(folder, WEIGHTS_FILE)).items()})
+        net = load_weights(build_network(config), os.path.join(folder, WEIGHTS_FILE))
         return cls(config, net,
                    FactualityHead.load(folder) if has_factuality_head(folder) else None)
 
     def save(self, folder: str) -> None:
-        from safetensors.torch import save_file
-
         os.makedirs(folder, exist_ok=True)
-        # fp16 on disk (half the size; the head computes in fp32)
-        save_file({k: v.detach().half().contiguous() for k, v in self.net.state_dict().items()},
-                  os.path.join(folder, WEIGHTS_FILE))
+        save_weights(self.net, os.path.join(folder, WEIGHTS_FILE))  # fp16 on disk
         self.config.save(folder)
 
     def with_factuality_of(self, other: "EventHead") -> "EventHead":
