@@ -74,7 +74,7 @@ train-gate: setup
 
 # The factuality head (did the event happen: it corrects the rules where it is
 # sure) on the gold set's dev and training-only events, read through both
-# runtimes of the tagger, written beside the event head (about 30 minutes; the
+# runtimes of the tagger, written beside the event head (about 25 minutes; the
 # tagger's vectors are kept in /tmp/newsevents-event-head, --cache reuses them).
 train-factuality: setup
 	$(PY) -m pipeline.tagger.train_factuality_head --data-dir $(DATA) --work /tmp/newsevents-event-head
