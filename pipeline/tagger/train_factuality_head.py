@@ -14,8 +14,8 @@ articles are in both): the rules alone, the head alone, and the head where at
 least ``min_prob`` sure else the rules, with ``min_prob`` the value right most
 often there (``operating_point.choose_factuality``); a value with fewer than
 ``--min-examples`` gold examples (denied: 13) is left to the rules wherever they
-say it. Then one head is trained
-on every example and written beside the tagger's weights with those figures.
+say it. Then one head is trained on every example and written beside the
+tagger's weights with those figures.
 """
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ def factuality_examples(predictor, data_dir: str, work: str, articles: int = 0) 
 
     parts = [load_gold("dev"), load_gold("train")]
     if articles:
-        parts = [[r for r in rows if r["article_id"] in
-                  sorted({x["article_id"] for x in rows})[:articles]] for rows in parts]
+        firsts = [set(sorted({r["article_id"] for r in rows})[:articles]) for rows in parts]
+        parts = [[r for r in rows if r["article_id"] in ids]
+                 for rows, ids in zip(parts, firsts)]
     gold = {key(r): r for rows in parts for r in rows if r["event"]}
     texts = gold_texts(data_dir, work)
     ids = {k[0] for k in gold}
