@@ -12,7 +12,7 @@ import dataclasses
 import glob
 import json
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from bench.gold_corpus import GOLD_DIR, build, split
 from bench.gold_rows import KEY
@@ -47,6 +47,19 @@ def decoded_events(texts: Dict[str, str], predictor, model_name: str = "gold") -
         doc = decode_article(dataclasses.replace(doc, frames=tuple(frames)), model_name)
         out += list(resolve_article(doc).events)
     return out
+
+
+def labelled_events(predictor, data_dir: str, work: str, gold_rows) -> List[Tuple]:
+    """(event, gold row) for each of ``gold_rows`` (the gold set's rows) whose
+    article, read through the tagger as the pipeline reads it, gives an event
+    with head features at its key: the trainers' labelled examples."""
+    gold = {key(r): r for r in gold_rows}
+    texts = gold_texts(data_dir, work)
+    ids = {k[0] for k in gold}
+    return [(e, gold[(e.article_id, e.sentence_index, e.action_start)])
+            for e in decoded_events({a: t for a, t in texts.items() if a in ids}, predictor)
+            if (e.article_id, e.sentence_index, e.action_start) in gold
+            and e.head_features is not None]
 
 
 def labelled_event(events, action: str):

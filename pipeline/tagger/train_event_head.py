@@ -115,16 +115,14 @@ def distant_examples(data_dir: str, predictor, table, limit: int = 0, log=print)
 def gold_examples(predictor, data_dir: str, work: str):
     """(features, event, type, article ids, gold rows, pipeline rows) for the labelled
     rows of the gold set's dev articles and of its training-only articles."""
-    from bench.gold_offline import decoded_events, event_row, gold_texts, key, load_gold
+    from bench.gold_offline import event_row, labelled_events, load_gold
 
-    gold = {key(r): r for r in load_gold("dev") + load_gold("train") if r["event"] is not None}
-    texts = gold_texts(data_dir, work)
-    ids = {k[0] for k in gold}
-    events = [e for e in decoded_events({a: t for a, t in texts.items() if a in ids}, predictor)
-              if (e.article_id, e.sentence_index, e.action_start) in gold
-              and e.head_features is not None]
+    pairs = labelled_events(predictor, data_dir, work,
+                            [r for r in load_gold("dev") + load_gold("train")
+                             if r["event"] is not None])
+    events = [e for e, _ in pairs]
     rows = [event_row(e) for e in events]
-    g = [gold[key(r)] for r in rows]
+    g = [x for _, x in pairs]
     X = np.stack([e.head_features for e in events]).astype(np.float32)
     return (X, np.array([float(x["event"]) for x in g], np.float32),
             np.array([TYPES.index(x["type"]) for x in g], np.int64),

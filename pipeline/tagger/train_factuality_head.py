@@ -39,20 +39,16 @@ def factuality_examples(predictor, data_dir: str, work: str, articles: int = 0) 
     (sentence vectors, predicate words), event-head features, the rules' and the
     gold factuality, and article ids. ``articles``: only the first this many
     articles of each part (smoke runs)."""
-    from bench.gold_offline import decoded_events, gold_texts, key, load_gold
+    from bench.gold_offline import labelled_events, load_gold
 
     parts = [load_gold("dev"), load_gold("train")]
     if articles:
         firsts = [set(sorted({r["article_id"] for r in rows})[:articles]) for rows in parts]
         parts = [[r for r in rows if r["article_id"] in ids]
                  for rows, ids in zip(parts, firsts)]
-    gold = {key(r): r for rows in parts for r in rows if r["event"]}
-    texts = gold_texts(data_dir, work)
-    ids = {k[0] for k in gold}
-    events = [e for e in decoded_events({a: t for a, t in texts.items() if a in ids}, predictor)
-              if (e.article_id, e.sentence_index, e.action_start) in gold
-              and e.head_context is not None]
-    labels = [gold[(e.article_id, e.sentence_index, e.action_start)] for e in events]
+    pairs = labelled_events(predictor, data_dir, work,
+                            [r for rows in parts for r in rows if r["event"]])
+    events, labels = [e for e, _ in pairs], [g for _, g in pairs]
     return {"contexts": [e.head_context for e in events],
             "features": np.stack([e.head_features for e in events]).astype(np.float32),
             "rules": np.array([FACTS.index(e.factuality) for e in events], np.int64),
